@@ -1,0 +1,95 @@
+// A multi-layer perceptron over one flat parameter buffer: forward, loss and backward for a batch.
+// B = batch, I = inputs, O = outputs; per layer l, A_l = g(A_{l-1} · W_lᵀ + b_l), with the output
+// activation fused into the loss. The model holds no parameters itself: workers pass the latest
+// published buffer, so one Mlp serves any number of workers.
+using System.Diagnostics;
+
+namespace Dpt.Model;
+
+public sealed class Mlp
+{
+    private readonly ParameterTensor[] _weights;
+    private readonly ParameterTensor[] _biases;
+
+    public Mlp(MlpSpec spec)
+    {
+        Spec = spec ?? throw new ArgumentNullException(nameof(spec));
+        Layout = spec.CreateLayout();
+        _weights = Enumerable.Range(1, spec.LayerCount).Select(l => Layout[$"dense{l}.weight"]).ToArray();
+        _biases = Enumerable.Range(1, spec.LayerCount).Select(l => Layout[$"dense{l}.bias"]).ToArray();
+    }
+
+    public MlpSpec Spec { get; }
+
+    public ParameterLayout Layout { get; }
+
+    /// <summary>
+    /// Forward pass and loss for <paramref name="batch"/> rows of <paramref name="input"/> (B, I);
+    /// returns the loss sum and correct count. The outputs (probabilities for softmax and sigmoid) are
+    /// left in <see cref="Outputs"/>.
+    /// </summary>
+    public BatchMetrics Evaluate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, BatchTargets targets, int batch, MlpWorkspace workspace)
+    {
+        CheckBatch(parameters, input, batch, workspace);
+        ForwardHidden(parameters, input, batch, workspace);
+        return OutputLosses.Compute(Spec.Loss, workspace.Activations[^1].AsSpan(0, batch * Spec.Outputs), targets, batch, Spec.Outputs, default);
+    }
+
+    /// <summary>
+    /// Forward, loss and backward: writes the gradient of the loss summed over the batch into
+    /// <paramref name="gradient"/> (same layout as the parameters), adding to it when
+    /// <paramref name="accumulate"/> and overwriting it otherwise.
+    /// </summary>
+    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, BatchTargets targets, int batch,
+        MlpWorkspace workspace, Span<float> gradient, bool accumulate = false)
+    {
+        CheckBatch(parameters, input, batch, workspace);
+        if (gradient.Length != Layout.Length)
+            throw new ArgumentException($"gradient has {gradient.Length} elements; the model has {Layout.Length} parameters", nameof(gradient));
+        ForwardHidden(parameters, input, batch, workspace);
+        int last = Spec.LayerCount - 1;
+        Span<float> delta = workspace.Delta.AsSpan(0, batch * Spec.Outputs);
+        var metrics = OutputLosses.Compute(Spec.Loss, workspace.Activations[last].AsSpan(0, batch * Spec.Outputs), targets, batch, Spec.Outputs, delta);
+
+        for (int l = last; l >= 0; l--)
+        {
+            int inputs = Spec.LayerSizes[l], outputs = Spec.LayerSizes[l + 1];
+            ReadOnlySpan<float> below = l == 0 ? input.Slice(0, batch * inputs) : workspace.Activations[l - 1].AsSpan(0, batch * inputs);
+            Span<float> dBelow = l == 0 ? default : workspace.DeltaBelow.AsSpan(0, batch * inputs);
+            DenseLayer.Backward(below, _weights[l].Of(parameters), workspace.Delta.AsSpan(0, batch * outputs),
+                _weights[l].Of(gradient), _biases[l].Of(gradient), dBelow, batch, inputs, outputs, accumulate);
+            if (l == 0) break;
+            Activations.Backward(Spec.Hidden, below, dBelow, dBelow, Spec.LeakySlope);
+            (workspace.Delta, workspace.DeltaBelow) = (workspace.DeltaBelow, workspace.Delta);
+        }
+        return metrics;
+    }
+
+    /// <summary>The outputs (B, O) of the last <see cref="Evaluate"/> or <see cref="ComputeGradient"/> on this workspace.</summary>
+    public ReadOnlySpan<float> Outputs(MlpWorkspace workspace, int batch) => workspace.Activations[^1].AsSpan(0, batch * Spec.Outputs);
+
+    /// <summary>Every layer's Z = A·Wᵀ + b, with g applied in place on the hidden ones; the last layer keeps its logits.</summary>
+    private void ForwardHidden(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batch, MlpWorkspace workspace)
+    {
+        ReadOnlySpan<float> a = input.Slice(0, batch * Spec.Inputs);
+        for (int l = 0; l < Spec.LayerCount; l++)
+        {
+            int inputs = Spec.LayerSizes[l], outputs = Spec.LayerSizes[l + 1];
+            Span<float> z = workspace.Activations[l].AsSpan(0, batch * outputs);
+            DenseLayer.Forward(a, _weights[l].Of(parameters), _biases[l].Of(parameters), z, batch, inputs, outputs);
+            if (l < Spec.LayerCount - 1) Activations.Forward(Spec.Hidden, z, z, Spec.LeakySlope);
+            a = z;
+        }
+    }
+
+    private void CheckBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batch, MlpWorkspace workspace)
+    {
+        if (parameters.Length != Layout.Length)
+            throw new ArgumentException($"parameters have {parameters.Length} elements; the model has {Layout.Length}", nameof(parameters));
+        if (batch < 0 || batch > workspace.MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"must be in [0, {workspace.MaxBatch}], the workspace's capacity");
+        if (input.Length < batch * Spec.Inputs)
+            throw new ArgumentException($"input has {input.Length} elements; {batch} samples of {Spec.Inputs} features need {batch * Spec.Inputs}", nameof(input));
+        Debug.Assert(workspace.Activations.Length == Spec.LayerCount);
+    }
+}

@@ -1,0 +1,124 @@
+// Single-precision matrix products for dense layers, on row-major contiguous matrices.
+// Three forms cover a dense layer: forward Z = A·Wᵀ + b (MatMulTransB), weight gradient
+// dW = dZᵀ·A (MatMulTransA) and input gradient dA = dZ·W (MatMul). One code path per CPU
+// family is chosen at run time; all paths share the blocking in GemmDriver and differ only
+// in their register-tiled micro-kernels. Single-threaded by design: workers are the parallelism.
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dpt.Numerics;
+
+/// <summary>The instruction-set path a matrix product runs on.</summary>
+public enum GemmPath
+{
+    /// <summary>The fastest path this CPU supports (<see cref="Gemm.Best"/>).</summary>
+    Auto,
+    /// <summary>512-bit vectors with fused multiply-add (x86 AVX-512F).</summary>
+    Avx512,
+    /// <summary>256-bit vectors with fused multiply-add (x86 AVX2 + FMA).</summary>
+    Avx2,
+    /// <summary>128-bit vectors through Vector128, for any CPU .NET runs on (NEON on Arm).</summary>
+    Portable,
+}
+
+/// <summary>Matrix products C = op(A)·op(B) [+ bias] [+ C] on row-major float32 matrices.</summary>
+public static unsafe class Gemm
+{
+    /// <summary>The fastest path this CPU supports.</summary>
+    public static GemmPath Best { get; } =
+        Avx512F.IsSupported && Fma.IsSupported ? GemmPath.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? GemmPath.Avx2
+        : GemmPath.Portable;
+
+    public static bool IsSupported(GemmPath path) => path switch
+    {
+        GemmPath.Auto or GemmPath.Portable => true,
+        GemmPath.Avx2 => Avx2.IsSupported && Fma.IsSupported,
+        GemmPath.Avx512 => Avx512F.IsSupported && Fma.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>
+    /// C[i,j] = sum_k A[i,k] * B[j,k] + bias[j] (+ C[i,j] when <paramref name="accumulate"/>).
+    /// A is (M, K), B is (N, K), C is (M, N), bias is (N) or empty for none.
+    /// </summary>
+    public static void MatMulTransB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto)
+    {
+        Check(a, b, c, m, n, k, m, k, n, k);
+        if (!bias.IsEmpty && bias.Length < n)
+            throw new ArgumentException($"bias has {bias.Length} elements; expected {n}", nameof(bias));
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            switch (Resolve(path))
+            {
+                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
+                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
+                default: GemmDriver<PortableKernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[i,j] = sum_k A[k,i] * B[k,j] (+ C[i,j] when <paramref name="accumulate"/>).
+    /// A is (K, M), B is (K, N), C is (M, N).
+    /// </summary>
+    public static void MatMulTransA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        bool accumulate = false, GemmPath path = GemmPath.Auto)
+    {
+        Check(a, b, c, m, n, k, k, m, k, n);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            switch (Resolve(path))
+            {
+                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
+                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
+                default: GemmDriver<PortableKernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[i,j] = sum_k A[i,k] * B[k,j] (+ C[i,j] when <paramref name="accumulate"/>).
+    /// A is (M, K), B is (K, N), C is (M, N).
+    /// </summary>
+    public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        bool accumulate = false, GemmPath path = GemmPath.Auto)
+    {
+        Check(a, b, c, m, n, k, m, k, k, n);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            switch (Resolve(path))
+            {
+                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
+                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
+                default: GemmDriver<PortableKernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
+            }
+        }
+    }
+
+    private static GemmPath Resolve(GemmPath path)
+    {
+        if (path == GemmPath.Auto) return Best;
+        if (!IsSupported(path))
+            throw new PlatformNotSupportedException($"GEMM path {path} is not supported by this CPU; the best it supports is {Best}");
+        return path;
+    }
+
+    private static void Check(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        int aRows, int aCols, int bRows, int bCols)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "must be non-negative");
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "must be non-negative");
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), k, "must be non-negative");
+        if (a.Length < (long)aRows * aCols)
+            throw new ArgumentException($"A has {a.Length} elements; a ({aRows}, {aCols}) matrix needs {(long)aRows * aCols}", nameof(a));
+        if (b.Length < (long)bRows * bCols)
+            throw new ArgumentException($"B has {b.Length} elements; a ({bRows}, {bCols}) matrix needs {(long)bRows * bCols}", nameof(b));
+        if (c.Length < (long)m * n)
+            throw new ArgumentException($"C has {c.Length} elements; a ({m}, {n}) matrix needs {(long)m * n}", nameof(c));
+    }
+}
