@@ -1,0 +1,74 @@
+// The parameter-server actor: counts pushed gradients towards the current step, applies the optimizer
+// once the step's batch is covered, publishes the new parameters to every subscribed worker and
+// reports the step to the coordinator. The rules live in ParameterServerState.
+using System.Diagnostics;
+using Dpt.Actors;
+using Dpt.Training;
+using Microsoft.Extensions.Logging;
+using static Dpt.Training.ParameterServerProtocol;
+
+namespace Dpt.Coordinator.ParameterServer;
+
+public sealed class ParameterServerActor : ReceiveActor
+{
+    private readonly ParameterServerState _state;
+    private readonly List<IActorRef> _subscribers = new();
+    private IActorRef _coordinator = ActorRefs.Nobody;
+
+    public ParameterServerActor(ParameterServerState state)
+    {
+        _state = state;
+        Receive<BeginStep>(OnBeginStep);
+        Receive<PushGradients>(OnPush);
+        Receive<PullParameters>(pull => Subscribe(pull.Subscriber));
+        Receive<TakeSnapshot>(_ => Sender.Tell(_state.TakeSnapshot(), Self));
+        Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
+    }
+
+    public static Props Props(ParameterServerState state) =>
+        Actors.Props.Create(() => new ParameterServerActor(state)).WithDispatcher(Dispatchers.Pinned);
+
+    private void OnBeginStep(BeginStep begin)
+    {
+        _coordinator = Sender;
+        if (!_state.Begin(begin.Step, begin.Batch))
+            Log.LogWarning("parameter server ignores {Begin}: it is at version {Version}", begin, _state.Version);
+    }
+
+    private void Subscribe(IActorRef subscriber)
+    {
+        if (!_subscribers.Contains(subscriber))
+        {
+            _subscribers.Add(subscriber);
+            Context.Watch(subscriber);
+        }
+        subscriber.Tell(new ParametersPublished(_state.Version, _state.Parameters), Self);
+    }
+
+    private void OnPush(PushGradients push)
+    {
+        switch (_state.Accept(push))
+        {
+            case PushOutcome.Completed:
+                Apply();
+                break;
+            case PushOutcome.Stale or PushOutcome.Duplicate:
+                // A reassigned shard answered twice, or a slow worker finished after the step was applied.
+                Log.LogDebug("parameter server ignores {Push}: already counted or applied (now at version {Version})", push, _state.Version);
+                break;
+            case PushOutcome.Invalid:
+                Log.LogWarning("parameter server refuses {Push}: its batch or gradient length does not match step {Step}", push, _state.Version);
+                break;
+        }
+    }
+
+    private void Apply()
+    {
+        long start = Stopwatch.GetTimestamp();
+        var applied = _state.ApplyStep();
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var published = new ParametersPublished(_state.Version, _state.Parameters);
+        foreach (var subscriber in _subscribers) subscriber.Tell(published, Self);
+        _coordinator.Tell(new StepApplied(applied.Step, applied.Version, applied.Metrics, applied.Shards, applied.LearningRate, seconds), Self);
+    }
+}

@@ -1,0 +1,222 @@
+// The coordinator actor: each step it splits the global batch into shards for the workers, and after
+// each epoch it has the held-out sets scored, takes a checkpoint and reports to its listener. It hands
+// out ranges of positions, never samples. The bookkeeping lives in CoordinatorState.
+using System.Diagnostics;
+using Dpt.Actors;
+using Dpt.Model;
+using Dpt.Training;
+using Microsoft.Extensions.Logging;
+using static Dpt.Coordinator.Training.CoordinatorProtocol;
+using static Dpt.Training.ParameterServerProtocol;
+using static Dpt.Training.TrainingEvents;
+using static Dpt.Training.WorkerProtocol;
+
+namespace Dpt.Coordinator.Training;
+
+public sealed class CoordinatorActor : ReceiveActor
+{
+    private readonly CoordinatorState _state;
+    private readonly IActorRef _parameterServer;
+    private readonly IActorRef _listener;
+    private readonly Dictionary<string, IActorRef> _workers = new();
+    private readonly Dictionary<IActorRef, string> _names = new();
+    private long _runStart, _epochStart, _stepStart;
+    private double _epochTrainSeconds;
+    private long _epochSamples;
+    private float _learningRate;
+    private EvaluationSet _evaluating;
+    private BatchMetrics? _test, _validation;
+    private string? _stopReason;
+
+    public CoordinatorActor(CoordinatorState state, IActorRef parameterServer, IActorRef listener)
+    {
+        _state = state;
+        _parameterServer = parameterServer;
+        _listener = listener;
+        WaitingForWorkers();
+    }
+
+    public static Props Props(CoordinatorState state, IActorRef parameterServer, IActorRef listener) =>
+        Actors.Props.Create(() => new CoordinatorActor(state, parameterServer, listener)).WithDispatcher(Dispatchers.Pinned);
+
+    private void WaitingForWorkers()
+    {
+        Receive<RegisterWorker>(r => { Join(r); StartWhenReady(); });
+        Receive<Terminated>(t => Lose(t.ActorRef));
+        Receive<StopTraining>(s => Finish(s.Reason));
+    }
+
+    private void Training()
+    {
+        Receive<StepApplied>(OnStepApplied);
+        Receive<RegisterWorker>(Join);
+        Receive<Terminated>(t => Lose(t.ActorRef));
+        Receive<StopTraining>(s => _stopReason = s.Reason);
+    }
+
+    private void Evaluating()
+    {
+        Receive<ShardEvaluated>(OnShardEvaluated);
+        Receive<RegisterWorker>(Join);
+        Receive<Terminated>(t => Lose(t.ActorRef));
+        Receive<StopTraining>(s => _stopReason = s.Reason);
+    }
+
+    private void Checkpointing()
+    {
+        Receive<Snapshot>(OnSnapshot);
+        Receive<RegisterWorker>(Join);
+        Receive<Terminated>(t => Lose(t.ActorRef));
+        Receive<StopTraining>(s => _stopReason = s.Reason);
+    }
+
+    private void Finished()
+    {
+        Receive<RegisterWorker>(r => Log.LogInformation("{Worker} joined after training finished", r.Name));
+        Receive<Terminated>(_ => { });
+        Receive<StopTraining>(_ => { });
+    }
+
+    private void StartWhenReady()
+    {
+        if (_state.Workers.Count < _state.Plan.MinWorkers)
+        {
+            _listener.Tell(new WaitingForWorkers(_state.Workers.Count, _state.Plan.MinWorkers), Self);
+            return;
+        }
+        _runStart = _epochStart = Stopwatch.GetTimestamp();
+        if (_state.Finished)
+        {
+            Finish("nothing left to train");
+            return;
+        }
+        Become(Training);
+        StartStep();
+    }
+
+    private void StartStep()
+    {
+        _stepStart = Stopwatch.GetTimestamp();
+        var shards = _state.BeginStep();
+        _parameterServer.Tell(new BeginStep(_state.Step, _state.Plan.BatchOf(_state.StepInEpoch)), Self);
+        Send(shards);
+    }
+
+    private void OnStepApplied(StepApplied applied)
+    {
+        if (!_state.CompleteStep(applied)) return;
+        double stepSeconds = Stopwatch.GetElapsedTime(_stepStart).TotalSeconds;
+        _epochTrainSeconds += stepSeconds;
+        _epochSamples += applied.Metrics.Count;
+        _learningRate = applied.LearningRate;
+        _listener.Tell(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
+            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count), Self);
+        if (!_state.EpochDone && _stopReason is null) StartStep();
+        else Evaluate(EvaluationSet.Test);
+    }
+
+    private static StepTimes Times(double stepSeconds, StepApplied applied)
+    {
+        double slowest = 0, sum = 0;
+        foreach (var shard in applied.Shards)
+        {
+            slowest = Math.Max(slowest, shard.Timing.ComputeSeconds);
+            sum += shard.Timing.ComputeSeconds;
+        }
+        return new StepTimes(stepSeconds, slowest, applied.Shards.Count == 0 ? 0 : sum / applied.Shards.Count, applied.ApplySeconds);
+    }
+
+    /// <summary>Scores the test set, then the validation set, whichever exist, then takes the checkpoint.</summary>
+    private void Evaluate(EvaluationSet set)
+    {
+        int count = set == EvaluationSet.Test ? _state.Plan.TestCount : _state.Plan.ValidationCount;
+        if (count == 0)
+        {
+            if (set == EvaluationSet.Test) Evaluate(EvaluationSet.Validation);
+            else TakeCheckpoint();
+            return;
+        }
+        _evaluating = set;
+        Become(Evaluating);
+        Send(_state.BeginEvaluation(set, count, _state.Step));
+    }
+
+    private void OnShardEvaluated(ShardEvaluated reply)
+    {
+        if (_state.CompleteEvaluation(reply) is not { } total) return;
+        if (_evaluating == EvaluationSet.Test)
+        {
+            _test = total;
+            Evaluate(EvaluationSet.Validation);
+        }
+        else
+        {
+            _validation = total;
+            TakeCheckpoint();
+        }
+    }
+
+    private void TakeCheckpoint()
+    {
+        Become(Checkpointing);
+        _parameterServer.Tell(TakeSnapshot.Instance, Self);
+    }
+
+    private void OnSnapshot(Snapshot snapshot)
+    {
+        var train = _state.EpochMetrics;
+        double elapsed = _state.Plan.ElapsedBefore + Stopwatch.GetElapsedTime(_runStart).TotalSeconds;
+        var report = new EpochReport(_state.Epoch, _state.Step, train.MeanLoss, train.Accuracy,
+            _test?.MeanLoss, _test?.Accuracy, _validation?.MeanLoss, _validation?.Accuracy,
+            _epochTrainSeconds > 0 ? _epochSamples / _epochTrainSeconds : 0, Stopwatch.GetElapsedTime(_epochStart).TotalSeconds,
+            elapsed, _learningRate, _state.Workers.Count);
+        _listener.Tell(new EpochCompleted(report), Self);
+        bool reachedTarget = _state.Plan.StopAtAccuracy is { } target && _test is { } test && test.Accuracy >= target;
+        _state.NextEpoch();
+        _listener.Tell(new CheckpointReady(_state.Epoch, _state.StepInEpoch, _state.Step, elapsed, snapshot), Self);
+        (_test, _validation, _epochTrainSeconds, _epochSamples) = (null, null, 0, 0);
+        _epochStart = Stopwatch.GetTimestamp();
+
+        if (_stopReason is not null) Finish(_stopReason, snapshot);
+        else if (reachedTarget) Finish($"test accuracy reached {_state.Plan.StopAtAccuracy:P1}", snapshot);
+        else if (_state.Finished) Finish(_state.Plan.MaxSteps is { } max && _state.Step >= max ? $"{max} steps done" : $"{_state.Plan.Epochs} epochs done", snapshot);
+        else
+        {
+            Become(Training);
+            StartStep();
+        }
+    }
+
+    private void Finish(string reason, Snapshot? final = null)
+    {
+        Become(Finished);
+        double elapsed = _state.Plan.ElapsedBefore + (_runStart == 0 ? 0 : Stopwatch.GetElapsedTime(_runStart).TotalSeconds);
+        if (final is null) _listener.Tell(new TrainingFailed($"training stopped before it began: {reason}"), Self);
+        else _listener.Tell(new TrainingFinished(_state.Epoch, _state.Step, elapsed, reason, final), Self);
+    }
+
+    private void Join(RegisterWorker registration)
+    {
+        if (_workers.ContainsKey(registration.Name)) return;
+        _workers[registration.Name] = registration.Worker;
+        _names[registration.Worker] = registration.Name;
+        Context.Watch(registration.Worker);
+        Send(_state.AddWorker(registration.Name));
+        _listener.Tell(new WorkersChanged(_state.Workers.ToList(), $"{registration.Name} joined"), Self);
+    }
+
+    private void Lose(IActorRef worker)
+    {
+        if (!_names.Remove(worker, out var name)) return;
+        _workers.Remove(name);
+        Log.LogWarning("{Worker} was lost; its outstanding work goes to the other {Count} workers", name, _state.Workers.Count - 1);
+        Send(_state.RemoveWorker(name));
+        _listener.Tell(new WorkersChanged(_state.Workers.ToList(), $"{name} lost"), Self);
+        if (_state.Workers.Count == 0) _listener.Tell(new WaitingForWorkers(0, 1), Self);
+    }
+
+    private void Send(IReadOnlyList<(string Worker, object Work)> work)
+    {
+        foreach (var (worker, message) in work) _workers[worker].Tell(message, Self);
+    }
+}

@@ -1,0 +1,54 @@
+// What the coordinator reports while it trains, to a listener actor: the command line's progress
+// display, a run folder writer, a test probe or a dashboard.
+using Dpt.Model;
+using static Dpt.Training.ParameterServerProtocol;
+
+namespace Dpt.Training;
+
+/// <summary>Where one step's wall time went, as seen by the coordinator.</summary>
+/// <param name="StepSeconds">From sending the step's shards to learning that it was applied.</param>
+/// <param name="SlowestComputeSeconds">The longest time a worker spent computing its shard.</param>
+/// <param name="MeanComputeSeconds">The mean of the workers' compute times.</param>
+/// <param name="ApplySeconds">The parameter server's time to average the gradients and apply the optimizer.</param>
+public readonly record struct StepTimes(double StepSeconds, double SlowestComputeSeconds, double MeanComputeSeconds, double ApplySeconds)
+{
+    /// <summary>Time the fastest workers spend waiting for the slowest (on average).</summary>
+    public double StragglerSeconds => SlowestComputeSeconds - MeanComputeSeconds;
+
+    /// <summary>What remains: messages, serialisation, wake-ups and the network.</summary>
+    public double CommunicationSeconds => Math.Max(0, StepSeconds - SlowestComputeSeconds - ApplySeconds);
+}
+
+/// <summary>One finished epoch. Losses are means per sample; accuracies are fractions in [0, 1].</summary>
+public sealed record EpochReport(
+    int Epoch, long Steps, double TrainLoss, double TrainAccuracy,
+    double? TestLoss, double? TestAccuracy, double? ValidationLoss, double? ValidationAccuracy,
+    double SamplesPerSecond, double EpochSeconds, double ElapsedSeconds, float LearningRate, int Workers);
+
+public static class TrainingEvents
+{
+    /// <summary>Sent by the coordinator to its listener while it has fewer workers than it needs.</summary>
+    public sealed record WaitingForWorkers(int Connected, int Required);
+
+    /// <summary>Sent by the coordinator to its listener after every applied step.</summary>
+    public sealed record StepCompleted(long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, BatchMetrics Metrics,
+        float LearningRate, StepTimes Times, int Workers);
+
+    /// <summary>Sent by the coordinator to its listener after each epoch's evaluation.</summary>
+    public sealed record EpochCompleted(EpochReport Report);
+
+    /// <summary>
+    /// Sent by the coordinator to its listener after each epoch (and when stopped early): state to save, from
+    /// which training resumes at step <see cref="StepInEpoch"/> of epoch <see cref="Epoch"/>.
+    /// </summary>
+    public sealed record CheckpointReady(int Epoch, int StepInEpoch, long Step, double ElapsedSeconds, Snapshot Snapshot);
+
+    /// <summary>Sent by the coordinator to its listener when training ends normally.</summary>
+    public sealed record TrainingFinished(int Epochs, long Steps, double ElapsedSeconds, string Reason, Snapshot Final);
+
+    /// <summary>Sent by the coordinator to its listener when training cannot go on.</summary>
+    public sealed record TrainingFailed(string Reason);
+
+    /// <summary>Sent by the coordinator to its listener when a worker joins or is lost.</summary>
+    public sealed record WorkersChanged(IReadOnlyList<string> Workers, string Change);
+}
