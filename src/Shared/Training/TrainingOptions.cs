@@ -59,8 +59,8 @@ public sealed record TrainingOptions
     /// <summary>Step schedule: epochs between decays. Default 5.</summary>
     public int StepSize { get; init; } = 5;
 
-    /// <summary>Cosine schedule: the final learning rate. Default 0.</summary>
-    public float MinLearningRate { get; init; }
+    /// <summary>Cosine schedule: the final learning rate, in (0, lr0); null for lr0 / 1000.</summary>
+    public float? MinLearningRate { get; init; }
 
     /// <summary>Linear warm-up steps before the schedule; 0 for none.</summary>
     public int WarmupSteps { get; init; }
@@ -101,7 +101,7 @@ public sealed record TrainingOptions
             ScheduleKind.Step => LearningRateSchedule.StepDecay(LearningRate, Decay ?? 0.5f, StepSize),
             ScheduleKind.Exponential => LearningRateSchedule.Exponential(LearningRate, Decay ?? 0.95f),
             ScheduleKind.InverseTime => LearningRateSchedule.InverseTime(LearningRate, Decay ?? 0.1f),
-            _ => LearningRateSchedule.Cosine(LearningRate, MinLearningRate, epochs),
+            _ => LearningRateSchedule.Cosine(LearningRate, MinLearningRate ?? LearningRate / 1000, epochs),
         };
         return WarmupSteps > 0 ? schedule.WithWarmup(WarmupSteps) : schedule;
     }

@@ -36,8 +36,8 @@ public static class TrainingOptionsValidator
             case ScheduleKind.InverseTime when o.Decay is { } k && !(float.IsFinite(k) && k >= 0):
                 Fail("--decay", k, "the inverse-time schedule needs k >= 0 in lr0 / (1 + k*epoch)");
                 break;
-            case ScheduleKind.Cosine when !(o.MinLearningRate >= 0 && o.MinLearningRate < o.LearningRate):
-                Fail("--min-lr", o.MinLearningRate, $"expected a number in [0, --lr = {Format(o.LearningRate)})");
+            case ScheduleKind.Cosine when o.MinLearningRate is { } min && !(min > 0 && min < o.LearningRate):
+                Fail("--min-lr", min, $"expected a number in (0, --lr = {Format(o.LearningRate)})");
                 break;
         }
         if (o.StepSize < 1) Fail("--step-size", o.StepSize, "expected a whole number of epochs >= 1");

@@ -1,0 +1,18 @@
+// How a training session shows its progress: a live console display or one JSON object per epoch.
+using Dpt.Training;
+using static Dpt.Training.TrainingEvents;
+
+namespace Dpt.Coordinator.Cli;
+
+internal interface IProgressReporter : IDisposable
+{
+    void Started(string description);
+    void Step(StepCompleted step);
+    void Epoch(EpochReport report);
+    void Notice(string message);
+    void Finished(TrainingSummary summary);
+}
+
+/// <summary>What a finished session prints last.</summary>
+internal sealed record TrainingSummary(string RunPath, string Reason, int Epochs, long Steps, double ElapsedSeconds,
+    EpochReport? Last, EpochReport? Best, double? TargetAccuracy, EpochReport? FirstAtTarget);

@@ -1,0 +1,61 @@
+// One local training run from the command line: starts the actors, follows the coordinator's events,
+// writes the run folder (metrics, checkpoints, final model) and reports progress. Ctrl-C asks the
+// coordinator to finish its step and checkpoint, so an interrupted run can be resumed.
+using System.Threading.Channels;
+using Dpt.Actors;
+using Dpt.Coordinator.Local;
+using Dpt.Coordinator.Runs;
+using Dpt.Coordinator.Training;
+using Dpt.Training;
+using static Dpt.Training.TrainingEvents;
+
+namespace Dpt.Coordinator.Cli;
+
+internal static class TrainingSession
+{
+    /// <summary>Trains to the end (or until cancelled); returns the summary, or throws if training failed.</summary>
+    public static async Task<TrainingSummary> RunAsync(TrainingSetup setup, RunFolder run, IProgressReporter reporter,
+        double? targetAccuracy, CancellationToken cancellation)
+    {
+        var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+        await using var system = ActorSystem.Create("dpt");
+        var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
+        var coordinator = LocalTraining.Start(system, setup, listener);
+        using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
+
+        EpochReport? last = null, best = null, firstAtTarget = null;
+        await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            switch (e)
+            {
+                case StepCompleted step:
+                    reporter.Step(step);
+                    break;
+                case EpochCompleted { Report: var report }:
+                    run.AppendMetrics(report);
+                    reporter.Epoch(report);
+                    last = report;
+                    if (report.TestAccuracy is { } acc)
+                    {
+                        if (best?.TestAccuracy is not { } b || acc > b) best = report;
+                        if (targetAccuracy is { } t && acc >= t) firstAtTarget ??= report;
+                    }
+                    break;
+                case CheckpointReady c:
+                    new Checkpoint(setup.Options, c.Epoch, c.StepInEpoch, c.Step, c.ElapsedSeconds, c.Snapshot.Parameters, c.Snapshot.OptimizerState)
+                        .Save(run.CheckpointPath);
+                    break;
+                case WaitingForWorkers w:
+                    reporter.Notice($"waiting for workers: {w.Connected} of {w.Required} connected");
+                    break;
+                case TrainingFinished f:
+                    setup.ModelFile(f.Final.Parameters).Save(run.ModelPath);
+                    string reason = cancellation.IsCancellationRequested ? $"interrupted; continue with: dpt train --resume {run.Path}" : f.Reason;
+                    return new TrainingSummary(run.Path, reason, f.Epochs, f.Steps, f.ElapsedSeconds, last, best, targetAccuracy, firstAtTarget);
+                case TrainingFailed failed:
+                    throw new InvalidOperationException(failed.Reason);
+            }
+        }
+        throw new InvalidOperationException("the coordinator stopped without reporting an end of training");
+    }
+}

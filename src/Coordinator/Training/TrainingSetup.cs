@@ -1,0 +1,64 @@
+// Everything a run needs before its first step, derived from its options, its data and (on resume) a
+// checkpoint: the model, the initial parameters and optimizer state, and the plan the coordinator follows.
+using Dpt.Coordinator.ParameterServer;
+using Dpt.Coordinator.Runs;
+using Dpt.Data;
+using Dpt.Model;
+using Dpt.Optimization;
+using Dpt.Training;
+
+namespace Dpt.Coordinator.Training;
+
+public sealed record TrainingSetup(TrainingOptions Options, TrainingData Data, Mlp Model, float[] Parameters,
+    OptimizerState OptimizerState, long Version, TrainingPlan Plan)
+{
+    /// <param name="maxSteps">Stop after this many steps in total (benchmarks); null to run the epochs.</param>
+    /// <param name="evaluate">Score the held-out sets after each epoch.</param>
+    public static TrainingSetup Create(TrainingOptions options, TrainingData data, Checkpoint? resume = null,
+        long? maxSteps = null, bool evaluate = true)
+    {
+        TrainingOptionsValidator.Validate(options);
+        var train = data.Train;
+        int outputs = train.Task == DatasetTask.Regression ? train.TargetCount
+            : options.Loss == OutputLoss.SigmoidBinaryCrossEntropy && train.ClassCount == 2 ? 1
+            : train.ClassCount;
+        var model = new Mlp(options.ModelFor(train.FeatureCount, outputs));
+        var optimizer = options.Optimizer.Create();
+        var state = optimizer.CreateState(model.Layout.Length);
+        float[] parameters;
+        if (resume is null)
+            parameters = Initializer.Create(model.Layout, options.InitFor(), options.Seed);
+        else
+        {
+            if (resume.Parameters.Length != model.Layout.Length)
+                throw new InvalidDataException($"the checkpoint has {resume.Parameters.Length} parameters; a {model.Spec} network has {model.Layout.Length}");
+            parameters = resume.Parameters;
+            state.Import(resume.OptimizerState);
+        }
+        var plan = new TrainingPlan
+        {
+            TrainCount = train.Count,
+            GlobalBatch = options.BatchSize,
+            Epochs = options.Epochs,
+            StartEpoch = resume?.Epoch ?? 0,
+            StartStepInEpoch = resume?.StepInEpoch ?? 0,
+            MaxSteps = maxSteps,
+            TestCount = evaluate ? data.Test?.Count ?? 0 : 0,
+            ValidationCount = evaluate ? data.Validation?.Count ?? 0 : 0,
+            Balance = options.Balance,
+            MinWorkers = options.Workers,
+            StopAtAccuracy = options.StopAtAccuracy,
+            ElapsedBefore = resume?.ElapsedSeconds ?? 0,
+        };
+        plan.Validate();
+        return new TrainingSetup(options, data, model, parameters, state, resume?.Step ?? 0, plan);
+    }
+
+    public ParameterServerState CreateParameterServerState() =>
+        new(Model.Layout, Parameters, Options.Optimizer.Create(), OptimizerState, Options.CreateSchedule(Options.Epochs),
+            Options.CreateClipping(), Plan.StepsPerEpoch, Version);
+
+    /// <summary>The model file of these parameters (or of a later snapshot of them).</summary>
+    public ModelFile ModelFile(float[] parameters) =>
+        new(Model.Spec, parameters, Data.Scaler, Data.Train.ClassNames, Options.Dataset);
+}
