@@ -63,6 +63,19 @@ public sealed class CsvDatasetSpec : IDisposable
     }
 
     [Fact]
+    public void Integer_cells_must_parse_to_exactly_what_float_Parse_gives_including_negative_zero()
+    {
+        string[] cells = ["0", "-0", "7", "0000123", "-9999999", "16777217", "123456789", "-"];
+        string text = string.Join(",", cells[..^1]) + ",0\n";
+
+        Dataset data = Load(text);
+
+        float[] expected = cells[..^1].Select(c => float.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), data.Features.Select(BitConverter.SingleToInt32Bits));
+        Assert.Contains("not a number: \"-\"", Reject("1,-,0\n", new CsvOptions { HasHeader = false }).Message);
+    }
+
+    [Fact]
     public void Quoted_fields_must_be_unquoted_before_parsing()
     {
         Dataset data = Load("\"a, first\",b,class\n\"1.5\",2,\"red, dark\"\n3,\"4\",blue\n");
