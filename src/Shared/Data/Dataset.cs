@@ -18,6 +18,7 @@ namespace Dpt.Data;
 /// label (<see cref="DatasetTask.Classification"/>) or T = <see cref="TargetCount"/> real-valued
 /// targets (<see cref="DatasetTask.Regression"/>). The arrays are taken over, not copied: callers must
 /// not change them afterwards, except to scale the features in place with <see cref="FeatureScaler"/>.
+/// Reading members (GatherBatch, Subset, SplitValidation, ComputeContentHash) may run on several threads at once.
 /// </summary>
 public sealed class Dataset
 {
