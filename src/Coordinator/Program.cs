@@ -6,6 +6,8 @@ using Dpt.Coordinator.Cli;
 var root = new RootCommand("dpt: data-parallel training of multi-layer perceptrons on actors (local mode; cluster mode with dpt-worker).")
 {
     TrainCommand.Create(),
+    BenchCommand.Create(),
+    EvaluateCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -110,7 +110,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _epochSamples += applied.Metrics.Count;
         _learningRate = applied.LearningRate;
         _listener.Tell(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
-            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count), Self);
+            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()), Self);
         if (!_state.EpochDone && _stopReason is null) StartStep();
         else Evaluate(EvaluationSet.Test);
     }

@@ -44,6 +44,10 @@ public static class OutputLosses
         logits.Length == 1 ? (loss == OutputLoss.LinearMeanSquaredError ? (logits[0] > 0.5f ? 1 : 0) : (logits[0] > 0 ? 1 : 0))
         : TensorPrimitives.IndexOfMax(logits);
 
+    /// <summary>The predicted class from one row of outputs (probabilities or values): the arg-max, or output &gt; 0.5 for a single output.</summary>
+    public static int PredictFromOutputs(ReadOnlySpan<float> outputs) =>
+        outputs.Length == 1 ? (outputs[0] > 0.5f ? 1 : 0) : TensorPrimitives.IndexOfMax(outputs);
+
     // -log softmax(z)[y] = log Σ exp(z - max) - (z_y - max); the log-sum-exp never overflows.
     private static double SoftmaxCrossEntropy(Span<float> row, int label, ReadOnlySpan<float> t, Span<float> drow)
     {

@@ -31,7 +31,8 @@ public sealed record TrainingData(Dataset Train, Dataset? Validation, Dataset? T
         _ => ScalingKind.None,
     };
 
-    private static (Dataset Train, Dataset? Test) LoadRaw(TrainingOptions o)
+    /// <summary>The training and test sets as stored, before any split or scaling.</summary>
+    public static (Dataset Train, Dataset? Test) LoadRaw(TrainingOptions o)
     {
         int n = o.SyntheticCount, nTest = Math.Max(1, n / 5);
         ulong testSeed = o.Seed ^ 0x5EED_7E57UL;

@@ -30,9 +30,10 @@ public static class TrainingEvents
     /// <summary>Sent by the coordinator to its listener while it has fewer workers than it needs.</summary>
     public sealed record WaitingForWorkers(int Connected, int Required);
 
-    /// <summary>Sent by the coordinator to its listener after every applied step.</summary>
+    /// <summary>Sent by the coordinator to its listener after every applied step; <see cref="Timestamp"/> is
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the coordinator learned of it.</summary>
     public sealed record StepCompleted(long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, BatchMetrics Metrics,
-        float LearningRate, StepTimes Times, int Workers);
+        float LearningRate, StepTimes Times, int Workers, long Timestamp);
 
     /// <summary>Sent by the coordinator to its listener after each epoch's evaluation.</summary>
     public sealed record EpochCompleted(EpochReport Report);

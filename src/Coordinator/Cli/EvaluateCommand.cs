@@ -1,0 +1,91 @@
+// `dpt evaluate MODEL`: accuracy, loss and the confusion matrix of a saved model on a data set,
+// scaled with the model's own scaler (fitted on its training data, never refitted here).
+using System.CommandLine;
+using System.Text.Json;
+using Dpt.Data;
+using Dpt.Model;
+using Dpt.Training;
+using Spectre.Console;
+
+namespace Dpt.Coordinator.Cli;
+
+internal static class EvaluateCommand
+{
+    private static readonly Argument<string> Model = new("MODEL") { Description = "A model file written by dpt train (run folder/model.dpt)" };
+    private static readonly Option<string?> Dataset = CliOptions.OptionalString("--dataset",
+        $"Data set: {string.Join(", ", TrainingOptionsValidator.Datasets)} [default: the one the model was trained on]");
+    private static readonly Option<string?> Data = CliOptions.OptionalString("--data", "Directory of the IDX files, or the CSV file to score");
+    private static readonly Option<string> Split = CliOptions.String("--split", "test", "Which part to score: test or train (for CSV, --data is scored)");
+    private static readonly Option<int> Samples = CliOptions.Int("--samples", 10_000, "Synthetic sets only: training samples the model was trained with");
+    private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Synthetic sets only: the seed the model was trained with");
+    private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object instead of tables");
+
+    public static Command Create()
+    {
+        var command = new Command("evaluate", "Score a trained model: accuracy, mean loss and the confusion matrix.");
+        command.Arguments.Add(Model);
+        foreach (var option in new Option[] { Dataset, Data, Split, Samples, Seed, Json }) command.Options.Add(option);
+        command.SetAction((r, _) => Cli.Run(() => Task.FromResult(Run(r))));
+        return command;
+    }
+
+    private static int Run(ParseResult r)
+    {
+        string path = r.GetValue(Model)!;
+        var model = ModelFile.Load(path);
+        string split = r.GetValue(Split)!;
+        if (split is not ("test" or "train")) throw new InvalidOptionException("--split", split, "expected test or train");
+        var options = new TrainingOptions
+        {
+            Dataset = r.GetValue(Dataset) ?? model.Dataset,
+            DataPath = r.GetValue(Data),
+            SyntheticCount = r.GetValue(Samples),
+            Seed = r.GetValue(Seed),
+        };
+        if (!TrainingOptionsValidator.Datasets.Contains(options.Dataset))
+            throw new InvalidOptionException("--dataset", options.Dataset, $"expected one of {string.Join(", ", TrainingOptionsValidator.Datasets)}");
+        var (train, test) = TrainingData.LoadRaw(options);
+        var data = split == "train" || options.Dataset == "csv" ? train : test ?? throw new InvalidOptionException("--split", split, "this data set has no test part");
+        model.Scaler.Apply(data);
+        var mlp = new Mlp(model.Spec);
+        var result = ModelEvaluation.Run(mlp, model.Parameters, data);
+        var names = model.ClassNames ?? data.ClassNames ?? Enumerable.Range(0, result.Confusion.GetLength(0)).Select(i => i.ToString()).ToArray();
+
+        if (r.GetValue(Json))
+        {
+            int k = result.Confusion.GetLength(0);
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["model"] = path,
+                ["dataset"] = options.Dataset,
+                ["split"] = split,
+                ["samples"] = result.Metrics.Count,
+                ["accuracy"] = result.Metrics.Accuracy,
+                ["loss"] = result.Metrics.MeanLoss,
+                ["classes"] = names,
+                ["confusion"] = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => result.Confusion[i, j]).ToArray()).ToArray(),
+            }));
+            return Cli.Ok;
+        }
+        AnsiConsole.MarkupLine(Markup.Escape($"{path}: {model.Spec} on {options.Dataset} ({split}, {result.Metrics.Count:N0} samples)"));
+        AnsiConsole.MarkupLine(Markup.Escape($"accuracy {result.Metrics.Accuracy:P2}, mean loss {result.Metrics.MeanLoss:F4}"));
+        var table = new Table().Border(TableBorder.Simple).Title("confusion matrix (rows: true class, columns: predicted)");
+        table.AddColumn("");
+        for (int j = 0; j < names.Count; j++) table.AddColumn(new TableColumn(j.ToString()).RightAligned());
+        table.AddColumn(new TableColumn("recall").RightAligned());
+        for (int i = 0; i < names.Count; i++)
+        {
+            int rowTotal = 0;
+            var cells = new List<string> { Markup.Escape($"{i} {names[i]}") };
+            for (int j = 0; j < names.Count; j++)
+            {
+                rowTotal += result.Confusion[i, j];
+                cells.Add(i == j ? $"[bold]{result.Confusion[i, j]}[/]" : result.Confusion[i, j].ToString());
+            }
+            cells.Add(rowTotal == 0 ? "-" : $"{(double)result.Confusion[i, i] / rowTotal:P1}");
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+        return Cli.Ok;
+    }
+}
