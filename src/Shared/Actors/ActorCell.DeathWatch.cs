@@ -1,6 +1,7 @@
 // Death watch: who this actor watches, who watches it, and the Terminated messages in flight.
-// A Terminated is queued as a user message (so it keeps its place among the messages) and is
-// delivered only if the watch still holds when it is processed, so Unwatch drops a queued one.
+// A Terminated is queued as a user message (so it keeps its place among the messages); an
+// Unwatch before it is processed marks that very instance to be dropped. A Terminated some other
+// actor forwarded is an ordinary message and is delivered.
 using Microsoft.Extensions.Logging;
 
 namespace Dpt.Actors;
@@ -9,7 +10,8 @@ internal sealed partial class ActorCell
 {
     private readonly HashSet<IActorRef> _watching = [];
     private readonly HashSet<IActorRef> _watchedBy = [];
-    private readonly HashSet<IActorRef> _terminatedQueued = [];
+    private readonly Dictionary<IActorRef, Terminated> _terminatedQueued = [];
+    private readonly HashSet<Terminated> _terminatedUnwatched = new(ReferenceEqualityComparer.Instance);
     private bool _subscribedToAddressTerminated;
 
     public IActorRef Watch(IActorRef subject)
@@ -29,7 +31,7 @@ internal sealed partial class ActorCell
         if (subject is not IInternalActorRef target)
             throw new ArgumentException($"cannot unwatch {subject}: it is not a ref of this runtime", nameof(subject));
         if (_watching.Remove(target)) target.SendSystemMessage(new SystemMessages.Unwatch(target, Self));
-        _terminatedQueued.Remove(target);
+        if (_terminatedQueued.Remove(target, out var queued)) _terminatedUnwatched.Add(queued);
         return subject;
     }
 
@@ -50,16 +52,19 @@ internal sealed partial class ActorCell
         var actor = notification.Actor;
         if (_watching.Remove(actor) && !_terminating)
         {
-            _terminatedQueued.Add(actor);
-            Self.Tell(new Terminated(actor, notification.ExistenceConfirmed, notification.AddressTerminated), actor);
+            var terminated = new Terminated(actor, notification.ExistenceConfirmed, notification.AddressTerminated);
+            _terminatedQueued[actor] = terminated;
+            Self.Tell(terminated, actor);
         }
         ChildTerminated(actor);
     }
 
     private void ReceivedTerminated(Terminated terminated)
     {
-        // Dropped unless still expected: an Unwatch after it was queued, or a forged Terminated.
-        if (_terminatedQueued.Remove(terminated.ActorRef)) ReceiveMessage(terminated);
+        if (_terminatedUnwatched.Remove(terminated)) return;
+        if (_terminatedQueued.TryGetValue(terminated.ActorRef, out var queued) && ReferenceEquals(queued, terminated))
+            _terminatedQueued.Remove(terminated.ActorRef);
+        ReceiveMessage(terminated);
     }
 
     private void UnwatchWatchedActors()
@@ -68,6 +73,7 @@ internal sealed partial class ActorCell
             ((IInternalActorRef)watched).SendSystemMessage(new SystemMessages.Unwatch((IInternalActorRef)watched, Self));
         _watching.Clear();
         _terminatedQueued.Clear();
+        _terminatedUnwatched.Clear();
     }
 
     private void TellWatchersWeDied()
