@@ -76,9 +76,10 @@ public class DeathWatchSpec(ITestOutputHelper output) : TestKit.TestKit(output)
 
     private sealed class RecordingWatcher : ReceiveActor
     {
-        public RecordingWatcher(IActorRef target, ConcurrentQueue<Terminated> log)
+        public RecordingWatcher(IActorRef target, ConcurrentQueue<Terminated> log, ManualResetEventSlim watching)
         {
             Context.Watch(target);
+            watching.Set();
             Receive<Terminated>(log.Enqueue);
         }
     }
@@ -87,10 +88,12 @@ public class DeathWatchSpec(ITestOutputHelper output) : TestKit.TestKit(output)
     public async Task Watcher_must_receive_Terminated_of_user_actors_when_the_system_terminates()
     {
         var log = new ConcurrentQueue<Terminated>();
+        using var watching = new ManualResetEventSlim();
         var system = ActorSystem.Create("terminating");
         var target = system.ActorOf(Props.Create(() => new Idle(null, null)), "target");
         // System actors outlive user actors during termination, so this one sees the target go.
-        system.SystemActorOf(Props.Create(() => new RecordingWatcher(target, log)), "watcher");
+        system.SystemActorOf(Props.Create(() => new RecordingWatcher(target, log, watching)), "watcher");
+        Assert.True(watching.Wait(DefaultTimeout));
         await system.Terminate().WaitAsync(DefaultTimeout);
         Assert.Equal(target, Assert.Single(log).ActorRef);
     }
