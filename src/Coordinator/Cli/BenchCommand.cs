@@ -56,7 +56,7 @@ internal static class BenchCommand
                 ["communication_ms"] = Ms(result.CommunicationSeconds),
                 ["straggler_ms"] = Ms(result.StragglerSeconds),
                 ["optimizer_ms"] = Ms(result.OptimizerSeconds),
-                ["window_samples_per_s"] = result.WindowSamplesPerSecond.Select(Math.Round).ToArray(),
+                ["window_samples_per_s"] = result.WindowSamplesPerSecond.Select(w => Math.Round(w)).ToArray(),
                 ["gemm_path"] = result.GemmPath,
             }));
             return Cli.Ok;
@@ -72,7 +72,7 @@ internal static class BenchCommand
         Row("  waiting for stragglers", $"{Ms(result.StragglerSeconds)} ms");
         Row("  optimizer", $"{Ms(result.OptimizerSeconds)} ms");
         Row("  communication", $"{Ms(result.CommunicationSeconds)} ms");
-        Row("windows (samples/s)", string.Join(", ", result.WindowSamplesPerSecond.Select(w => w.ToString("N0"))));
+        Row("windows (samples/s)", string.Join(", ", result.WindowSamplesPerSecond.Select(w => w.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
         Row("measured", $"{result.Steps} steps in {result.Seconds:F2} s");
         Row("GEMM path", result.GemmPath);
         AnsiConsole.Write(table);
