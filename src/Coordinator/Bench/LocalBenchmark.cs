@@ -34,7 +34,7 @@ public static class LocalBenchmark
         Workers = b.Workers,
         Seed = b.Seed,
         LearningRate = 0.05f,
-        Epochs = 1_000_000,
+        Epochs = 100_000,
     };
 
     public static async Task<BenchResult> RunAsync(BenchOptions b, Action<string>? progress = null, CancellationToken cancellation = default)

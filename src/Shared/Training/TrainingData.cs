@@ -35,7 +35,6 @@ public sealed record TrainingData(Dataset Train, Dataset? Validation, Dataset? T
     public static (Dataset Train, Dataset? Test) LoadRaw(TrainingOptions o)
     {
         int n = o.SyntheticCount, nTest = Math.Max(1, n / 5);
-        ulong testSeed = o.Seed ^ 0x5EED_7E57UL;
         switch (o.Dataset)
         {
             case "fashion-mnist":
@@ -48,17 +47,26 @@ public sealed record TrainingData(Dataset Train, Dataset? Validation, Dataset? T
                 var train = CsvDataset.Load(o.DataPath!, CsvOptionsFor(o, null));
                 var test = o.TestPath is null ? null : CsvDataset.Load(o.TestPath, CsvOptionsFor(o, train));
                 return (train, test);
+            // One draw split in two, so that training and test sets come from the same distribution
+            // (the blobs' centres, for one, are drawn from the seed).
             case "spirals":
-                return (SyntheticData.TwoSpirals(n / 2, 0.2, o.Seed), SyntheticData.TwoSpirals(nTest / 2, 0.2, testSeed));
+                return Split(SyntheticData.TwoSpirals((n + nTest) / 2, 0.2, o.Seed), nTest);
             case "xor":
-                return (SyntheticData.Xor(n, 0.1, o.Seed), SyntheticData.Xor(nTest, 0.1, testSeed));
+                return Split(SyntheticData.Xor(n + nTest, 0.1, o.Seed), nTest);
             case "blobs":
-                return (SyntheticData.GaussianBlobs(n, 4, 2, 1.0, o.Seed), SyntheticData.GaussianBlobs(nTest, 4, 2, 1.0, testSeed));
+                return Split(SyntheticData.GaussianBlobs(n + nTest, 4, 2, 0.2, o.Seed), nTest);
             case "random":
-                return (SyntheticData.Random(n, 784, 10, o.Seed), SyntheticData.Random(nTest, 784, 10, testSeed));
+                return Split(SyntheticData.Random(n + nTest, 784, 10, o.Seed), nTest);
             default:
                 throw new InvalidOptionException("--dataset", o.Dataset, $"expected one of {string.Join(", ", TrainingOptionsValidator.Datasets)}");
         }
+    }
+
+    /// <summary>The last <paramref name="testCount"/> samples (in a seeded-random order) become the test set.</summary>
+    private static (Dataset Train, Dataset Test) Split(Dataset all, int testCount)
+    {
+        var order = Dpt.Numerics.Rng.Permutation(all.Count, 0x7E57, 0);
+        return (all.Subset(order.AsSpan(0, all.Count - testCount), all.Name), all.Subset(order.AsSpan(all.Count - testCount), all.Name + "-test"));
     }
 
     private static CsvOptions CsvOptionsFor(TrainingOptions o, Dataset? train)

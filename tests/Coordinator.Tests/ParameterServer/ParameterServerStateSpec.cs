@@ -1,0 +1,166 @@
+using Dpt.Coordinator.ParameterServer;
+using Dpt.Model;
+using Dpt.Numerics;
+using Dpt.Optimization;
+using Dpt.Training;
+using static Dpt.Training.ParameterServerProtocol;
+
+namespace Dpt.Coordinator.Tests.ParameterServer;
+
+public class ParameterServerStateSpec
+{
+    private static readonly ParameterLayout Layout = new MlpSpec([3, 4, 2], Activation.Relu, OutputLoss.SoftmaxCrossEntropy).CreateLayout();
+
+    private static ParameterServerState NewState(OptimizerOptions? optimizer = null, float lr = 0.1f, GradientClipping? clip = null)
+    {
+        var options = optimizer ?? new OptimizerOptions { Kind = OptimizerKind.Sgd };
+        var opt = options.Create();
+        var parameters = Initializer.Create(Layout, InitScheme.XavierUniform, 3);
+        return new ParameterServerState(Layout, parameters, opt, opt.CreateState(Layout.Length), LearningRateSchedule.Constant(lr), clip, stepsPerEpoch: 10);
+    }
+
+    private static PushGradients Push(long step, SampleRange batch, SampleRange shard, float[] gradient, string worker = "w") =>
+        new(step, step, batch, shard, worker, gradient, new BatchMetrics(shard.Count * 0.5, shard.Count / 2, shard.Count), new ShardTiming(0, 0.001 * shard.Count));
+
+    private static float[] Gradient(ulong seed)
+    {
+        var rng = new Rng(seed);
+        var g = new float[Layout.Length];
+        for (int i = 0; i < g.Length; i++) g[i] = rng.NextSingle() * 2 - 1;
+        return g;
+    }
+
+    [Fact]
+    public void ParameterServer_must_apply_the_step_once_pushes_cover_the_batch_averaging_by_sample_count()
+    {
+        var state = NewState();
+        var before = (float[])state.Parameters.Clone();
+        var batch = new SampleRange(0, 10);
+        float[] g1 = Gradient(1), g2 = Gradient(2);
+        Assert.Equal(PushOutcome.Accepted, state.Accept(Push(0, batch, new SampleRange(0, 4), g1)));
+        Assert.Equal(PushOutcome.Completed, state.Accept(Push(0, batch, new SampleRange(4, 6), g2)));
+        var applied = state.ApplyStep();
+
+        Assert.Equal(1, state.Version);
+        Assert.Equal(new BatchMetrics(5, 5, 10), applied.Metrics);
+        for (int i = 0; i < before.Length; i++)
+            Assert.Equal(before[i] - 0.1f * ((g1[i] + g2[i]) / 10f), state.Parameters[i], 1e-6f);
+    }
+
+    [Fact]
+    public void ParameterServer_must_refuse_a_push_overlapping_an_accepted_shard_so_no_sample_counts_twice()
+    {
+        var state = NewState();
+        var batch = new SampleRange(0, 10);
+        Assert.Equal(PushOutcome.Accepted, state.Accept(Push(0, batch, new SampleRange(0, 5), Gradient(1))));
+        Assert.Equal(PushOutcome.Duplicate, state.Accept(Push(0, batch, new SampleRange(0, 5), Gradient(2))));
+        Assert.Equal(PushOutcome.Duplicate, state.Accept(Push(0, batch, new SampleRange(4, 3), Gradient(3))));
+        Assert.Equal(5, state.Covered);
+    }
+
+    [Fact]
+    public void ParameterServer_must_refuse_stale_steps_other_versions_other_batches_and_wrong_lengths()
+    {
+        var state = NewState();
+        var batch = new SampleRange(0, 4);
+        Assert.Equal(PushOutcome.Completed, state.Accept(Push(0, batch, batch, Gradient(1))));
+        state.ApplyStep();
+        Assert.Equal(PushOutcome.Stale, state.Accept(Push(0, batch, batch, Gradient(1))));
+        Assert.Equal(PushOutcome.Stale, state.Accept(new PushGradients(1, 0, batch, batch, "w", Gradient(1), new BatchMetrics(0, 0, 4), default)));
+        Assert.Equal(PushOutcome.Stale, state.Accept(Push(5, batch, batch, Gradient(1))));
+        Assert.True(state.Begin(1, new SampleRange(4, 4)));
+        Assert.Equal(PushOutcome.Invalid, state.Accept(Push(1, batch, batch, Gradient(1))));
+        Assert.Equal(PushOutcome.Invalid, state.Accept(Push(1, new SampleRange(4, 4), new SampleRange(4, 4), new float[3])));
+        Assert.False(state.Begin(1, new SampleRange(0, 4)));
+    }
+
+    [Fact]
+    public void Result_must_not_depend_on_the_order_pushes_arrive_in()
+    {
+        var batch = new SampleRange(0, 9);
+        var shards = new[] { new SampleRange(0, 3), new SampleRange(3, 3), new SampleRange(6, 3) };
+        var gradients = new[] { Gradient(1), Gradient(2), Gradient(3) };
+        float[]? first = null;
+        foreach (var order in new[] { new[] { 0, 1, 2 }, new[] { 2, 0, 1 }, new[] { 1, 2, 0 } })
+        {
+            var state = NewState(new OptimizerOptions { Kind = OptimizerKind.Momentum });
+            foreach (int i in order) state.Accept(Push(0, batch, shards[i], gradients[i]));
+            state.ApplyStep();
+            if (first is null) first = (float[])state.Parameters.Clone();
+            else Assert.Equal(first, state.Parameters);
+        }
+    }
+
+    [Fact]
+    public void Clipping_must_scale_the_averaged_gradient_down_to_the_maximum_norm()
+    {
+        var state = NewState(lr: 1f, clip: new GradientClipping(0.5f));
+        var before = (float[])state.Parameters.Clone();
+        var g = Gradient(4);
+        var batch = new SampleRange(0, 2);
+        state.Accept(Push(0, batch, batch, g));
+        state.ApplyStep();
+        double norm = 0;
+        for (int i = 0; i < g.Length; i++) norm += (g[i] / 2.0) * (g[i] / 2.0);
+        norm = Math.Sqrt(norm);
+        Assert.True(norm > 0.5);
+        double moved = 0;
+        for (int i = 0; i < g.Length; i++) moved += (before[i] - state.Parameters[i]) * (double)(before[i] - state.Parameters[i]);
+        Assert.Equal(0.5, Math.Sqrt(moved), 3);
+    }
+
+    [Fact]
+    public void Randomized_pushes_with_duplicates_and_stale_ones_must_apply_each_step_once_with_every_sample_once()
+    {
+        var rng = new Rng(2024);
+        var state = NewState();
+        var reference = (float[])state.Parameters.Clone();
+        for (long step = 0; step < 200; step++)
+        {
+            int size = 1 + rng.NextInt(40);
+            var batch = new SampleRange(rng.NextInt(100), size);
+            // Cut the batch into 1..5 shards; the expected update averages the gradients of the true cut.
+            int cuts = Math.Min(size, 1 + rng.NextInt(5));
+            var bounds = Enumerable.Range(0, cuts - 1).Select(_ => 1 + rng.NextInt(size - 1)).Distinct().Order().Prepend(0).Append(size).ToArray();
+            var pushes = new List<PushGradients>();
+            var sum = new double[Layout.Length];
+            for (int s = 0; s + 1 < bounds.Length; s++)
+            {
+                var shard = new SampleRange(batch.Start + bounds[s], bounds[s + 1] - bounds[s]);
+                var g = Gradient(rng.NextUInt64());
+                for (int i = 0; i < g.Length; i++) sum[i] += g[i];
+                pushes.Add(Push(step, batch, shard, g));
+            }
+            // Shuffle, and mix in a stale push and a duplicate of an accepted shard with a different gradient.
+            var order = pushes.ToArray();
+            rng.Shuffle(order.AsSpan());
+            var outcomes = new List<PushOutcome>();
+            if (step > 0) outcomes.Add(state.Accept(Push(step - 1, batch, batch, Gradient(9))));
+            for (int i = 0; i < order.Length; i++)
+            {
+                var outcome = state.Accept(order[i]);
+                Assert.True(state.Covered <= batch.Count, "covered samples never exceed the batch");
+                if (outcome == PushOutcome.Completed) break;
+                Assert.Equal(PushOutcome.Accepted, outcome);
+                Assert.Equal(PushOutcome.Duplicate, state.Accept(Push(step, batch, order[i].Shard, Gradient(7))));
+            }
+            Assert.DoesNotContain(PushOutcome.Accepted, outcomes);
+            Assert.Equal(batch.Count, state.Covered);
+            long before = state.Version;
+            state.ApplyStep();
+            Assert.Equal(before + 1, state.Version);
+            Assert.Equal(0, state.Covered);
+            for (int i = 0; i < reference.Length; i++) reference[i] -= 0.1f * (float)(sum[i] / batch.Count);
+        }
+        for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], state.Parameters[i], 1e-4f);
+    }
+
+    [Fact]
+    public void ApplyStep_before_the_batch_is_covered_must_say_how_much_is_missing()
+    {
+        var state = NewState();
+        state.Accept(Push(0, new SampleRange(0, 8), new SampleRange(0, 3), Gradient(1)));
+        var e = Assert.Throws<InvalidOperationException>(() => state.ApplyStep());
+        Assert.Contains("3 of 8 samples pushed", e.Message);
+    }
+}
