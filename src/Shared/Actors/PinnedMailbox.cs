@@ -12,7 +12,9 @@ internal sealed class PinnedMailbox : Mailbox
 {
     private readonly Thread _thread;
     private readonly long _spinTicks;
-    private readonly ManualResetEventSlim _wakeUp = new(false, spinCount: 0);
+    // Parking on a monitor allocated up front: ManualResetEventSlim would allocate its lock object the
+    // first time the thread blocks, a stray allocation on the hot path.
+    private readonly object _parking = new();
     private int _runRequested;
     private int _parked;
 
@@ -38,7 +40,10 @@ internal sealed class PinnedMailbox : Mailbox
         Volatile.Write(ref _runRequested, 1);
         // Pairs with the barrier in Park: either the thread sees the request or we see it parked.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parked) == 1) _wakeUp.Set();
+        if (Volatile.Read(ref _parked) == 1)
+        {
+            lock (_parking) Monitor.Pulse(_parking);
+        }
     }
 
     private void Loop()
@@ -74,10 +79,14 @@ internal sealed class PinnedMailbox : Mailbox
 
     private void Park()
     {
-        _wakeUp.Reset();
-        Volatile.Write(ref _parked, 1);
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _runRequested) == 0 && !IsClosed) _wakeUp.Wait();
-        Volatile.Write(ref _parked, 0);
+        lock (_parking)
+        {
+            Volatile.Write(ref _parked, 1);
+            Interlocked.MemoryBarrier();
+            // A request made after this check finds _parked set and pulses, which it can only do
+            // once Wait has released the lock: the pulse cannot be missed.
+            if (Volatile.Read(ref _runRequested) == 0 && !IsClosed) Monitor.Wait(_parking);
+            Volatile.Write(ref _parked, 0);
+        }
     }
 }
