@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dpt.Actors;
@@ -282,15 +281,6 @@ public class SupervisorStrategySpec(ITestOutputHelper output) : TestKit.TestKit(
         child.Tell("inc");
         child.Tell(new ArgumentException("resumed"));
         Assert.Equal(1, CountOf(child));
-    }
-
-    private sealed class CollectingOutput : ITestOutputHelper
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public void WriteLine(string message) => Lines.Enqueue(message);
-
-        public void WriteLine(string format, params object[] args) => Lines.Enqueue(string.Format(format, args));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dpt.Actors;
 using Dpt.TestKit;
 using Xunit.Abstractions;
@@ -178,15 +177,6 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
     {
         var error = Assert.Throws<InvalidOperationException>(() => TestKitTimeouts.ParseFactor(value));
         Assert.Equal($"DPT_TEST_TIMEOUT_FACTOR is [{value}]; it must be a positive number such as 1 or 2.5", error.Message);
-    }
-
-    private sealed class CollectingOutput : ITestOutputHelper
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public void WriteLine(string message) => Lines.Enqueue(message);
-
-        public void WriteLine(string format, params object[] args) => Lines.Enqueue(string.Format(format, args));
     }
 
     private sealed class InnerKit(ITestOutputHelper output, ActorSystemSettings? settings = null) : TestKit.TestKit(output, settings);
