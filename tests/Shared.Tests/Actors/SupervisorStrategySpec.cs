@@ -243,6 +243,27 @@ public class SupervisorStrategySpec(ITestOutputHelper output) : TestKit.TestKit(
         Assert.Equal(2, instances.Value);
     }
 
+    private sealed class FailsFirstTime : ReceiveActor
+    {
+        public FailsFirstTime(StrongBox<int> attempts)
+        {
+            Context.ActorOf(Props.Create(() => new Counter()), "kid"); // must be gone before the next attempt
+            if (++attempts.Value == 1) throw new InvalidOperationException("first attempt");
+            Receive<string>(s => Sender.Tell($"{s} after {attempts.Value} attempts"));
+        }
+    }
+
+    [Theory]
+    [InlineData(Directive.Restart)]
+    [InlineData(Directive.Resume)]
+    public void Restarting_or_resuming_an_actor_whose_creation_failed_must_create_it_anew(Directive directive)
+    {
+        var attempts = new StrongBox<int>(0);
+        var child = Child(SupervisorWith(Always(directive)), Props.Create(() => new FailsFirstTime(attempts)));
+        child.Tell("hello");
+        ExpectMsg("hello after 2 attempts");
+    }
+
     [Theory]
     [InlineData(typeof(ActorKilledException), Directive.Stop)]
     [InlineData(typeof(ArgumentException), Directive.Restart)]
