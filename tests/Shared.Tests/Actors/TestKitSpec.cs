@@ -23,6 +23,15 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
     }
 
     [Fact]
+    public async Task Tell_from_an_async_test_must_carry_the_TestActor_as_implicit_sender()
+    {
+        var echo = Sys.ActorOf(Props.Create(() => new Echo()));
+        await Task.Yield(); // continue on another thread: the implicit sender flows with the test
+        echo.Tell("after an await");
+        ExpectMsg("after an await");
+    }
+
+    [Fact]
     public void ExpectMsg_of_the_wrong_type_must_say_what_was_expected_what_arrived_and_when()
     {
         TestActor.Tell("hello");
