@@ -10,6 +10,11 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How failure messages print <see cref="Short"/> after dilation (DPT_TEST_TIMEOUT_FACTOR).</summary>
+    private static string ShortMs => Ms(Short);
+
+    private static string Ms(TimeSpan duration) => $"{Dilated(duration).TotalMilliseconds:0} ms";
+
     private sealed class Echo : ReceiveActor
     {
         public Echo() => ReceiveAny(m => Sender.Tell(m));
@@ -36,14 +41,14 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
     {
         TestActor.Tell("hello");
         var error = Assert.Throws<XunitException>(() => ExpectMsg<int>(Short));
-        Assert.Matches(@"^Expected a message of type Int32 within 100 ms, but received \[hello\] from .* after \d+ ms: it is a String$", error.Message);
+        Assert.Matches($@"^Expected a message of type Int32 within {ShortMs}, but received \[hello\] from .* after \d+ ms: it is a String$", error.Message);
     }
 
     [Fact]
     public void ExpectMsg_without_any_message_must_say_how_long_it_waited()
     {
         var error = Assert.Throws<XunitException>(() => ExpectMsg<int>(Short));
-        Assert.Matches(@"^Expected a message of type Int32 within 100 ms, but no message arrived \(waited \d+ ms\)$", error.Message);
+        Assert.Matches($@"^Expected a message of type Int32 within {ShortMs}, but no message arrived \(waited \d+ ms\)$", error.Message);
     }
 
     [Fact]
@@ -69,7 +74,7 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         ExpectNoMsg(TimeSpan.FromMilliseconds(20));
         TestActor.Tell("unexpected");
         var error = Assert.Throws<XunitException>(() => ExpectNoMsg(Short));
-        Assert.Matches(@"^Expected no message for 100 ms, but received \[unexpected\] from .* after \d+ ms$", error.Message);
+        Assert.Matches($@"^Expected no message for {ShortMs}, but received \[unexpected\] from .* after \d+ ms$", error.Message);
     }
 
     [Fact]
@@ -92,7 +97,7 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         Assert.Equal([1, 2], ReceiveN(2));
         TestActor.Tell(3);
         var error = Assert.Throws<XunitException>(() => ReceiveN(2, Short));
-        Assert.StartsWith("Expected 2 messages within 100 ms, but received only 1 [[3]]", error.Message);
+        Assert.StartsWith($"Expected 2 messages within {ShortMs}, but received only 1 [[3]]", error.Message);
     }
 
     [Fact]
@@ -104,7 +109,7 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         Assert.Equal(42, FishForMessage<int>(i => i > 10));
         TestActor.Tell("more noise");
         var error = Assert.Throws<XunitException>(() => FishForMessage<int>(_ => true, Short, "any int"));
-        Assert.Contains("matching any int within 100 ms, but none arrived; skipped [[more noise]]", error.Message);
+        Assert.Contains($"matching any int within {ShortMs}, but none arrived; skipped [[more noise]]", error.Message);
     }
 
     [Fact]
@@ -114,26 +119,26 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         AwaitCondition(() => ++calls >= 3, interval: TimeSpan.FromMilliseconds(1));
         Assert.Equal(3, calls);
         var condition = Assert.Throws<XunitException>(() => AwaitCondition(() => false, Short, message: "never true"));
-        Assert.StartsWith("Condition never true did not hold within 100 ms", condition.Message);
+        Assert.StartsWith($"Condition never true did not hold within {ShortMs}", condition.Message);
 
         int attempts = 0;
         AwaitAssert(() => Assert.True(++attempts >= 3), interval: TimeSpan.FromMilliseconds(1));
         var assertion = Assert.Throws<XunitException>(() => AwaitAssert(() => Assert.Equal(1, 2), Short));
-        Assert.StartsWith("Assertion did not pass within 100 ms", assertion.Message);
+        Assert.StartsWith($"Assertion did not pass within {ShortMs}", assertion.Message);
         Assert.Contains("last failure: Assert.Equal() Failure", assertion.Message);
     }
 
     [Fact]
     public void Within_must_bound_the_block_and_the_waits_inside_it()
     {
-        Within(TimeSpan.FromSeconds(1), () => Assert.True(Remaining <= TimeSpan.FromSeconds(1)));
+        Within(TimeSpan.FromSeconds(1), () => Assert.True(Remaining <= Dilated(TimeSpan.FromSeconds(1))));
         var started = DateTime.UtcNow;
         // Without a timeout, the ExpectMsg inside may only wait for what is left of the 150 ms.
         var error = Assert.Throws<XunitException>(() => Within(TimeSpan.FromMilliseconds(150), () => ExpectMsg<int>()));
         Assert.Contains("no message arrived", error.Message);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1));
-        var tooSlow = Assert.Throws<XunitException>(() => Within(TimeSpan.FromMilliseconds(10), () => Thread.Sleep(50)));
-        Assert.Matches(@"^Within block took \d+ ms, more than its maximum of 10 ms$", tooSlow.Message);
+        Assert.True(DateTime.UtcNow - started < Dilated(TimeSpan.FromSeconds(1)));
+        var tooSlow = Assert.Throws<XunitException>(() => Within(TimeSpan.FromMilliseconds(10), () => Thread.Sleep(Dilated(TimeSpan.FromMilliseconds(50)))));
+        Assert.Matches($@"^Within block took \d+ ms, more than its maximum of {Ms(TimeSpan.FromMilliseconds(10))}$", tooSlow.Message);
         Assert.Throws<InvalidOperationException>(() => Remaining);
     }
 
@@ -225,7 +230,7 @@ public class TestKitSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         kit.Sys.ActorOf(Props.Create(() => new Stuck(blocked, gate)).WithDispatcher(Dispatchers.Pinned)).Tell("block");
         Assert.True(blocked.Wait(DefaultTimeout));
         var error = Assert.Throws<XunitException>(kit.Dispose);
-        Assert.Contains("did not terminate within 100 ms", error.Message);
+        Assert.Contains($"did not terminate within {Ms(TimeSpan.FromMilliseconds(100))}", error.Message);
         gate.Set();
         await kit.Sys.WhenTerminated.WaitAsync(DefaultTimeout);
     }
