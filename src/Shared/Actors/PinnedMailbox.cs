@@ -10,6 +10,8 @@ namespace Dpt.Actors;
 /// <summary>A mailbox with its own thread, which ends when the actor stops.</summary>
 internal sealed class PinnedMailbox : Mailbox
 {
+    private const int YieldEverySpins = 16;
+
     private readonly Thread _thread;
     private readonly long _spinTicks;
     // Parking on a monitor allocated up front: ManualResetEventSlim would allocate its lock object the
@@ -67,12 +69,17 @@ internal sealed class PinnedMailbox : Mailbox
     {
         if (_spinTicks == 0) return false;
         long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+        int spins = 0;
         do
         {
-            // Thread.SpinWait never yields or sleeps, unlike SpinWait.SpinOnce, whose Sleep(1) would
-            // cost a millisecond.
+            // Thread.SpinWait never sleeps, unlike SpinWait.SpinOnce, whose Sleep(1) would cost a
+            // millisecond.
             Thread.SpinWait(20);
             if (Volatile.Read(ref _runRequested) == 1 || IsClosed) return true;
+            // Every ~10 µs offer the core to a runnable thread: when cores are oversubscribed, the
+            // actor we wait for may be queued behind us on this core. Measured on a loaded 2-core
+            // VM: round trip 21 µs instead of 115 µs; no cost when cores are free.
+            if (++spins % YieldEverySpins == 0) Thread.Yield();
         } while (Stopwatch.GetTimestamp() < deadline);
         return false;
     }
