@@ -12,6 +12,7 @@ namespace Dpt.TestKit;
 /// A <c>Tell</c> without sender from the test thread has <see cref="TestKitBase.TestActor"/> as sender.</summary>
 public abstract class TestKit : TestKitBase, IDisposable
 {
+    private readonly IActorRef? _previousImplicitSender;
     private bool _disposed;
 
     /// <summary>Creates the system (named <paramref name="systemName"/> or after the test class) with
@@ -20,6 +21,7 @@ public abstract class TestKit : TestKitBase, IDisposable
         : base(kit => CreateSystem(kit.GetType(), output, settings, systemName), "testActor")
     {
         Output = output;
+        _previousImplicitSender = ActorRefs.ImplicitSenderOutsideActors;
         ActorRefs.ImplicitSenderOutsideActors = TestActor;
     }
 
@@ -35,13 +37,14 @@ public abstract class TestKit : TestKitBase, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Terminates the system, failing if it does not terminate within 10 s (dilated).</summary>
+    /// <summary>Terminates the system, failing if it does not terminate within its
+    /// <see cref="ActorSystemSettings.TerminationTimeout"/> (dilated).</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (!disposing || _disposed) return;
         _disposed = true;
-        ActorRefs.ImplicitSenderOutsideActors = null;
-        var max = Dilated(TimeSpan.FromSeconds(10));
+        if (Equals(ActorRefs.ImplicitSenderOutsideActors, TestActor)) ActorRefs.ImplicitSenderOutsideActors = _previousImplicitSender;
+        var max = Dilated(Sys.Settings.TerminationTimeout);
         if (!Sys.Terminate().Wait(max))
             throw new XunitException($"Actor system [{Sys.Name}] did not terminate within {max.TotalMilliseconds:0} ms: is an actor blocked in a handler?");
     }

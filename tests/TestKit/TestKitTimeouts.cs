@@ -10,7 +10,7 @@ public static class TestKitTimeouts
     /// <summary>The environment variable holding the factor (a positive number, default 1).</summary>
     public const string FactorVariable = "DPT_TEST_TIMEOUT_FACTOR";
 
-    private static readonly Lazy<double> s_factor = new(ReadFactor);
+    private static readonly Lazy<double> s_factor = new(() => ParseFactor(Environment.GetEnvironmentVariable(FactorVariable)));
 
     /// <summary>The factor every TestKit duration is multiplied by.</summary>
     public static double Factor => s_factor.Value;
@@ -21,9 +21,9 @@ public static class TestKitTimeouts
     /// <summary><paramref name="duration"/> multiplied by <see cref="Factor"/>.</summary>
     public static TimeSpan Dilated(TimeSpan duration) => duration * Factor;
 
-    private static double ReadFactor()
+    /// <summary>The factor given by the variable's value <paramref name="text"/>: 1 when unset.</summary>
+    internal static double ParseFactor(string? text)
     {
-        string? text = Environment.GetEnvironmentVariable(FactorVariable);
         if (string.IsNullOrWhiteSpace(text)) return 1.0;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double factor) && factor > 0 && double.IsFinite(factor))
             return factor;

@@ -35,15 +35,21 @@ internal sealed partial class ActorCell
         Mailbox.Suspend();
         CancelActorScheduledWork();
         UnwatchWatchedActors();
+        lock (_children) _children.IsTerminating = true;
+        if (StopChildren() == 0) FinishTerminate();
+    }
+
+    /// <summary>Asks every child to stop; returns how many there were.</summary>
+    private int StopChildren()
+    {
         ChildEntry[] children;
         lock (_children)
         {
-            _children.IsTerminating = true;
             children = _children.Entries();
             foreach (var child in children) child.Stopping = true;
         }
         foreach (var child in children) child.Ref.SendSystemMessage(SystemMessages.Terminate.Instance);
-        if (children.Length == 0) FinishTerminate();
+        return children.Length;
     }
 
     private void FinishTerminate()

@@ -32,7 +32,7 @@ internal sealed partial class ActorCell
         _failedMessage = _current.Message;
         Mailbox.Suspend();
         SendToChildren(SystemMessages.Suspend.Instance);
-        _parent.SendSystemMessage(new SystemMessages.Failed(Self, cause, Self.Path.Uid));
+        _parent.SendSystemMessage(new SystemMessages.Failed(Self, cause));
     }
 
     private void HandleFailed(SystemMessages.Failed failed)
@@ -84,6 +84,13 @@ internal sealed partial class ActorCell
         if (resume.CausedByFailure is { } cause)
         {
             if (!_failed) return;
+            if (_actor is null)
+            {
+                // There is no instance to resume: its creation failed. Create it anew, as Akka does.
+                Log.LogWarning("{Actor} failed to initialise, so resuming it means creating it anew", Self.Path);
+                Recreate(cause);
+                return;
+            }
             _failed = false;
             _failedMessage = null;
             Mailbox.Resume();
@@ -124,6 +131,11 @@ internal sealed partial class ActorCell
             }
             _actor = null;
             _behaviors.Clear();
+        }
+        else
+        {
+            // The creation failed; children its constructor made must go before it is created anew.
+            StopChildren();
         }
         bool waitForChildren;
         lock (_children) waitForChildren = _children.AnyStopping;

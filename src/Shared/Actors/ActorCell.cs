@@ -237,7 +237,7 @@ internal sealed partial class ActorCell : IActorContext
     public IActorRef ActorOf(Props props, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(props);
-        if (name is null) name = ActorName.Generated(Interlocked.Increment(ref _childNameCounter));
+        if (name is null) name = ActorName.Generated(Interlocked.Increment(ref _childNameCounter) - 1);
         else ActorName.ValidateUserName(name);
         return MakeChild(props, name);
     }

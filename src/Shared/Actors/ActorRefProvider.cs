@@ -77,7 +77,7 @@ public sealed class ActorRefProvider
 
     internal PromiseActorRef CreatePromise()
     {
-        string name = ActorName.Generated(Interlocked.Increment(ref _tempCounter));
+        string name = ActorName.Generated(Interlocked.Increment(ref _tempCounter) - 1);
         var promise = new PromiseActorRef(this, (_tempPath / name).WithUid(ActorCell.NewUid()));
         _temp[name] = promise;
         return promise;

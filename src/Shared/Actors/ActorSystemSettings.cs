@@ -20,8 +20,8 @@ public sealed record ActorSystemSettings
 
     /// <summary>How long an idle "pinned" dispatcher thread spins, watching its mailbox, before it
     /// blocks. A spinning thread picks a message up within a microsecond or two; a blocked one takes
-    /// tens of microseconds to wake (measured on the 2-core VMs: round trip 2.6 µs back-to-back, about
-    /// 40-140 µs with 1 ms between messages). Raise it above the gap between messages (say 1.5 ms for
+    /// tens of microseconds to wake (measured on the 2-core VMs: median round trip 2.5-4 µs back-to-back
+    /// with free cores, 25-75 µs with 1 ms between messages). Raise it above the gap between messages (say 1.5 ms for
     /// one per millisecond) only where cores are free, as each idle pinned actor then keeps a core
     /// busy. Range [0, 10 ms]; default 50 µs.</summary>
     public TimeSpan PinnedSpinDuration { get; init; } = TimeSpan.FromMicroseconds(50);

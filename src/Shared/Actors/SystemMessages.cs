@@ -57,8 +57,9 @@ public static class SystemMessages
         public static readonly Resume AfterSuspend = new((Exception?)null);
     }
 
-    /// <summary>Sent by a failed child to its parent, which applies its supervisor strategy.</summary>
-    internal sealed record Failed(IInternalActorRef Child, Exception Cause, long Uid) : ISystemMessage;
+    /// <summary>Sent by a failed child to its parent, which applies its supervisor strategy (the ref
+    /// carries the uid, so a report from an earlier incarnation is recognised as stale).</summary>
+    internal sealed record Failed(IInternalActorRef Child, Exception Cause) : ISystemMessage;
 
     /// <summary>Sent by the ref provider to every actor that watches refs at <paramref name="Address"/>
     /// when the remote layer declares that node down.</summary>

@@ -142,15 +142,23 @@ public class ActorRefProviderSpec(ITestOutputHelper output) : TestKit.TestKit(ou
         Assert.Equal(new Terminated(resolvedAgain, ExistenceConfirmed: true, AddressTerminated: false), ExpectMsg<Terminated>());
     }
 
-    [Fact]
-    public void A_remote_watcher_of_a_local_actor_must_be_sent_its_death_notification()
+    private (FakeRemoting Remoting, IActorRef Local) LocalActorWatchedFromAnotherNode()
     {
         var remoting = new FakeRemoting(Sys.Provider);
         Sys.Provider.UseRemoting(remoting);
-        var local = Watch(Sys.ActorOf(Props.Create(() => new Idle()), "local"));
+        var local = Watch(Sys.ActorOf(Props.Create(() => new Echo()), "local"));
         var remoteWatcher = Sys.Provider.ResolveActorRef("dpt://trainer@10.0.0.6:4053/user/coordinator#3");
         // As the remote layer would deliver a Watch that arrived over the network:
         ((IInternalActorRef)local).SendSystemMessage(new SystemMessages.Watch((IInternalActorRef)local, remoteWatcher));
+        local.Tell("sync"); // answered only after the Watch (a system message) was processed
+        ExpectMsg("sync");
+        return (remoting, local);
+    }
+
+    [Fact]
+    public void A_remote_watcher_of_a_local_actor_must_be_sent_its_death_notification()
+    {
+        var (remoting, local) = LocalActorWatchedFromAnotherNode();
         Sys.Stop(local);
         ExpectTerminated(local);
         AwaitAssert(() => Assert.Contains(remoting.Sent, m => m is SystemMessages.DeathWatchNotification n && n.Actor.Equals(local)));
@@ -159,13 +167,7 @@ public class ActorRefProviderSpec(ITestOutputHelper output) : TestKit.TestKit(ou
     [Fact]
     public void Watchers_at_a_node_declared_down_must_be_forgotten()
     {
-        var remoting = new FakeRemoting(Sys.Provider);
-        Sys.Provider.UseRemoting(remoting);
-        var local = Watch(Sys.ActorOf(Props.Create(() => new Echo()), "local"));
-        var remoteWatcher = Sys.Provider.ResolveActorRef("dpt://trainer@10.0.0.6:4053/user/coordinator#3");
-        ((IInternalActorRef)local).SendSystemMessage(new SystemMessages.Watch((IInternalActorRef)local, remoteWatcher));
-        local.Tell("sync"); // answered only after the Watch (a system message) was processed
-        ExpectMsg("sync");
+        var (remoting, local) = LocalActorWatchedFromAnotherNode();
         Sys.Provider.NotifyAddressTerminated(OtherNode);
         Sys.Stop(local);
         ExpectTerminated(local);

@@ -40,9 +40,7 @@ public class ActorSystemSpec(ITestOutputHelper output) : TestKit.TestKit(output)
     {
         var a = Sys.ActorOf(Props.Create(() => new Idle()));
         var b = Sys.ActorOf(Props.Create(() => new Idle()));
-        Assert.StartsWith("$", a.Path.Name);
-        Assert.StartsWith("$", b.Path.Name);
-        Assert.NotEqual(a.Path.Name, b.Path.Name);
+        Assert.Equal(("$a", "$b"), (a.Path.Name, b.Path.Name));
     }
 
     [Theory]

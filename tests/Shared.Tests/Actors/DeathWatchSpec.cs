@@ -29,7 +29,11 @@ public class DeathWatchSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         {
             Receive<IActorRef>(target => { Context.Watch(target); Sender.Tell("watching"); });
             Receive<(string Command, IActorRef Target)>(c => c.Command == "unwatch", c => { Context.Unwatch(c.Target); Sender.Tell("unwatched"); });
-            Receive<ManualResetEventSlim>(gate => gate.Wait(TimeSpan.FromSeconds(10)));
+            Receive<ManualResetEventSlim>(gate =>
+            {
+                Sender.Tell("blocked");
+                gate.Wait(TimeSpan.FromSeconds(10));
+            });
             Receive<Terminated>(t => report.Tell(t));
         }
     }
@@ -120,6 +124,7 @@ public class DeathWatchSpec(ITestOutputHelper output) : TestKit.TestKit(output)
         var watcher = WatcherOf(target, report.Ref);
         using var gate = new ManualResetEventSlim(false);
         watcher.Tell(gate); // the watcher blocks, so the death notification waits in its mailbox
+        ExpectMsg("blocked");
         Sys.Stop(target);
         ExpectTerminated(target);
         Thread.Sleep(50); // let the notification to the watcher (sent right after ours) arrive

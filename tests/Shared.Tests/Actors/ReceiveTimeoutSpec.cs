@@ -46,13 +46,14 @@ public class ReceiveTimeoutSpec(ITestOutputHelper output) : TestKit.TestKit(outp
     [Fact]
     public void Messages_marked_not_to_influence_it_must_not_postpone_the_receive_timeout()
     {
-        var idler = Sys.ActorOf(Props.Create(() => new Idler(TestActor, TimeSpan.FromMilliseconds(200))));
-        for (int i = 0; i < 3; i++)
+        var idler = Sys.ActorOf(Props.Create(() => new Idler(TestActor, TimeSpan.FromMilliseconds(300))));
+        // 450 ms of quiet messages every 50 ms: the timeout must fire during them, at about 300 ms.
+        for (int i = 0; i < 9; i++)
         {
-            Thread.Sleep(40);
             idler.Tell(new Quiet());
+            Thread.Sleep(50);
         }
-        Within(TimeSpan.FromMilliseconds(300), () => ExpectMsg("timeout"));
+        ExpectMsg("timeout", TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dpt.Actors;
@@ -244,6 +243,27 @@ public class SupervisorStrategySpec(ITestOutputHelper output) : TestKit.TestKit(
         Assert.Equal(2, instances.Value);
     }
 
+    private sealed class FailsFirstTime : ReceiveActor
+    {
+        public FailsFirstTime(StrongBox<int> attempts)
+        {
+            Context.ActorOf(Props.Create(() => new Counter()), "kid"); // must be gone before the next attempt
+            if (++attempts.Value == 1) throw new InvalidOperationException("first attempt");
+            Receive<string>(s => Sender.Tell($"{s} after {attempts.Value} attempts"));
+        }
+    }
+
+    [Theory]
+    [InlineData(Directive.Restart)]
+    [InlineData(Directive.Resume)]
+    public void Restarting_or_resuming_an_actor_whose_creation_failed_must_create_it_anew(Directive directive)
+    {
+        var attempts = new StrongBox<int>(0);
+        var child = Child(SupervisorWith(Always(directive)), Props.Create(() => new FailsFirstTime(attempts)));
+        child.Tell("hello");
+        ExpectMsg("hello after 2 attempts");
+    }
+
     [Theory]
     [InlineData(typeof(ActorKilledException), Directive.Stop)]
     [InlineData(typeof(ArgumentException), Directive.Restart)]
@@ -282,15 +302,6 @@ public class SupervisorStrategySpec(ITestOutputHelper output) : TestKit.TestKit(
         child.Tell("inc");
         child.Tell(new ArgumentException("resumed"));
         Assert.Equal(1, CountOf(child));
-    }
-
-    private sealed class CollectingOutput : ITestOutputHelper
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public void WriteLine(string message) => Lines.Enqueue(message);
-
-        public void WriteLine(string format, params object[] args) => Lines.Enqueue(string.Format(format, args));
     }
 
     [Fact]
