@@ -1,6 +1,6 @@
 // A dense layer's forward next to its backward, same parameter order. Rows are samples:
-// B = batch, I = inputs, O = outputs; input is (B, I), weight is (O, I), bias is (O), Z is (B, O).
-// This is the classic Z = W·A + b with each sample as a row instead of a column.
+// B = batch, I = inputs, O = outputs; input is (B, I), weight is (I, O), bias is (O), Z is (B, O).
+// This is the classic Z = W·A + b transposed: each sample is a row, so W is stored inputs by outputs.
 using System.Numerics.Tensors;
 using Dpt.Numerics;
 
@@ -8,22 +8,22 @@ namespace Dpt.Model;
 
 public static class DenseLayer
 {
-    /// <summary>Z = input · weightᵀ + bias.</summary>
+    /// <summary>Z = input · weight + bias.</summary>
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> z, int batch, int inputs, int outputs)
     {
-        Gemm.MatMulTransB(input, weight, z, batch, outputs, inputs, bias);
+        Gemm.MatMul(input, weight, z, batch, outputs, inputs, bias);
     }
 
     /// <summary>
-    /// dW = dZᵀ · input, db = Σ_rows dZ (added to the existing gradients when <paramref name="accumulate"/>,
+    /// dW = inputᵀ · dZ, db = Σ_rows dZ (added to the existing gradients when <paramref name="accumulate"/>,
     /// overwriting them otherwise, which spares a zeroing pass per step); and, when <paramref name="dInput"/>
-    /// is not empty, dInput = dZ · weight.
+    /// is not empty, dInput = dZ · weightᵀ.
     /// </summary>
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> dZ,
         Span<float> dWeight, Span<float> dBias, Span<float> dInput, int batch, int inputs, int outputs, bool accumulate)
     {
-        Gemm.MatMulTransA(dZ, input, dWeight, outputs, inputs, batch, accumulate);
+        Gemm.MatMulTransA(input, dZ, dWeight, inputs, outputs, batch, accumulate);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> row = dZ.Slice(b * outputs, outputs);
@@ -32,6 +32,6 @@ public static class DenseLayer
         }
         if (batch == 0 && !accumulate) dBias.Slice(0, outputs).Clear();
         if (!dInput.IsEmpty)
-            Gemm.MatMul(dZ, weight, dInput, batch, inputs, outputs);
+            Gemm.MatMulTransB(dZ, weight, dInput, batch, inputs, outputs);
     }
 }

@@ -5,7 +5,7 @@ using Dpt.Numerics;
 
 namespace Dpt.Model;
 
-/// <summary>How weights are drawn; fan_in = Columns (I) and fan_out = Rows (O) of a weight (O x I).</summary>
+/// <summary>How weights are drawn; fan_in = Rows (I) and fan_out = Columns (O) of a weight (I x O).</summary>
 public enum InitScheme
 {
     /// <summary>Glorot: U(−a, a) with a = √(6 / (fan_in + fan_out)); for sigmoid and tanh layers.</summary>
@@ -53,7 +53,7 @@ public static class Initializer
                 values.Clear();
                 continue;
             }
-            double scale = Scale(scheme, fanIn: tensor.Columns, fanOut: tensor.Rows);
+            double scale = Scale(scheme, fanIn: tensor.Rows, fanOut: tensor.Columns);
             bool uniform = scheme is InitScheme.XavierUniform or InitScheme.HeUniform;
             for (int i = 0; i < values.Length; i++)
                 values[i] = (float)(uniform ? scale * (2 * rng.NextDouble() - 1) : scale * rng.NextGaussian());

@@ -16,7 +16,7 @@ public enum OutputLoss
     LinearMeanSquaredError,
 }
 
-/// <summary>Layer sizes from input to output, e.g. [784, 256, 128, 10]; every dense layer computes Z = A·Wᵀ + b.</summary>
+/// <summary>Layer sizes from input to output, e.g. [784, 256, 128, 10]; every dense layer computes Z = A·W + b.</summary>
 public sealed record MlpSpec
 {
     public MlpSpec(IReadOnlyList<int> layerSizes, Activation hidden, OutputLoss loss, float leakySlope = 0.01f)
@@ -46,13 +46,16 @@ public sealed record MlpSpec
     public int Outputs => LayerSizes[^1];
     public int LayerCount => LayerSizes.Count - 1;
 
-    /// <summary>The flat layout: per layer l (1-based), "dense{l}.weight" (O x I) then "dense{l}.bias" (1 x O).</summary>
+    /// <summary>
+    /// The flat layout: per layer l (1-based), "dense{l}.weight" (I x O), then "dense{l}.bias" (1 x O).
+    /// Weights are stored inputs by outputs (as Keras' kernel), so the forward product A·W reads W in rows.
+    /// </summary>
     public ParameterLayout CreateLayout()
     {
         var tensors = new List<(string, ParameterKind, int, int)>();
         for (int l = 0; l < LayerCount; l++)
         {
-            tensors.Add(($"dense{l + 1}.weight", ParameterKind.Weight, LayerSizes[l + 1], LayerSizes[l]));
+            tensors.Add(($"dense{l + 1}.weight", ParameterKind.Weight, LayerSizes[l], LayerSizes[l + 1]));
             tensors.Add(($"dense{l + 1}.bias", ParameterKind.Bias, 1, LayerSizes[l + 1]));
         }
         return new ParameterLayout(tensors);

@@ -1,5 +1,5 @@
-// GEMM micro-kernels for AVX2 + FMA (16 ymm registers). Outer-product tile 6 x 16 (12 accumulators,
-// two B vectors and a broadcast: 15 registers); dot-product tile 3 x 4 (12 accumulators).
+// GEMM micro-kernels for AVX2 + FMA (16 ymm registers). The main tile is 6 x 16: 12 accumulators,
+// two B vectors and a broadcast (15 registers); 4- and 2-row tiles finish short panels.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -10,40 +10,17 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
 {
     public static int MR => 6;
     public static int NR => 16;
-    public static int DR => 3;
-    public static int DC => 4;
-    public static int Width => 8;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OuterTile(int kc, float* a, int aStride, float* b, int ldb, float* c, int ldc, bool accumulate)
+    public static int HeightFor(int rows) => rows <= 2 ? 2 : rows <= 4 ? 4 : 6;
+
+    public static void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
-                         c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int kk = 0; kk < kc; kk++)
+        switch (height)
         {
-            var b0 = Avx.LoadVector256(b);
-            var b1 = Avx.LoadVector256(b + 8);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
-            a += aStride;
-            b += ldb;
+            case 6: Tile6(kc, a, b, c, ldc, accumulate); break;
+            case 4: Tile4(kc, a, b, c, ldc, accumulate); break;
+            default: Tile2(kc, a, b, c, ldc, accumulate); break;
         }
-        Store(c, c00, c01, accumulate); c += ldc;
-        Store(c, c10, c11, accumulate); c += ldc;
-        Store(c, c20, c21, accumulate); c += ldc;
-        Store(c, c30, c31, accumulate); c += ldc;
-        Store(c, c40, c41, accumulate); c += ldc;
-        Store(c, c50, c51, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -59,38 +36,79 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotTile(int kv, float** a, float** b, float* sums)
+    private static void Tile6(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
-        float* a0 = a[0], a1 = a[1], a2 = a[2];
-        float* b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-        Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default,
-                         s10 = default, s11 = default, s12 = default, s13 = default,
-                         s20 = default, s21 = default, s22 = default, s23 = default;
-        for (int kk = 0; kk < kv; kk += 8)
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                         c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
         {
-            var x0 = Avx.LoadVector256(a0 + kk);
-            var x1 = Avx.LoadVector256(a1 + kk);
-            var x2 = Avx.LoadVector256(a2 + kk);
-            var y = Avx.LoadVector256(b0 + kk);
-            s00 = Fma.MultiplyAdd(x0, y, s00); s10 = Fma.MultiplyAdd(x1, y, s10); s20 = Fma.MultiplyAdd(x2, y, s20);
-            y = Avx.LoadVector256(b1 + kk);
-            s01 = Fma.MultiplyAdd(x0, y, s01); s11 = Fma.MultiplyAdd(x1, y, s11); s21 = Fma.MultiplyAdd(x2, y, s21);
-            y = Avx.LoadVector256(b2 + kk);
-            s02 = Fma.MultiplyAdd(x0, y, s02); s12 = Fma.MultiplyAdd(x1, y, s12); s22 = Fma.MultiplyAdd(x2, y, s22);
-            y = Avx.LoadVector256(b3 + kk);
-            s03 = Fma.MultiplyAdd(x0, y, s03); s13 = Fma.MultiplyAdd(x1, y, s13); s23 = Fma.MultiplyAdd(x2, y, s23);
+            var b0 = Avx.LoadVector256(b + 0);
+            var b1 = Avx.LoadVector256(b + 8);
+            var x0 = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
+            var x1 = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
+            var x2 = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
+            var x3 = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
+            var x4 = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(x4, b0, c40); c41 = Fma.MultiplyAdd(x4, b1, c41);
+            var x5 = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(x5, b0, c50); c51 = Fma.MultiplyAdd(x5, b1, c51);
+            a += 6;
+            b += 16;
         }
-        Sse.Store(sums, Reduce4(s00, s01, s02, s03));
-        Sse.Store(sums + 4, Reduce4(s10, s11, s12, s13));
-        Sse.Store(sums + 8, Reduce4(s20, s21, s22, s23));
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
+        Store(c + 4 * ldc, c40, c41, accumulate);
+        Store(c + 5 * ldc, c50, c51, accumulate);
     }
 
-    /// <summary>[sum(v0), sum(v1), sum(v2), sum(v3)]: fold 256 to 128 bits, then horizontal adds.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
-        Vector128<float> t0 = Sse.Add(v0.GetLower(), v0.GetUpper()), t1 = Sse.Add(v1.GetLower(), v1.GetUpper()),
-                         t2 = Sse.Add(v2.GetLower(), v2.GetUpper()), t3 = Sse.Add(v3.GetLower(), v3.GetUpper());
-        return Sse3.HorizontalAdd(Sse3.HorizontalAdd(t0, t1), Sse3.HorizontalAdd(t2, t3));
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                         c30 = default, c31 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Avx.LoadVector256(b + 0);
+            var b1 = Avx.LoadVector256(b + 8);
+            var x0 = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
+            var x1 = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
+            var x2 = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
+            var x3 = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
+            a += 4;
+            b += 16;
+        }
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile2(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Avx.LoadVector256(b + 0);
+            var b1 = Avx.LoadVector256(b + 8);
+            var x0 = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
+            var x1 = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
+            a += 2;
+            b += 16;
+        }
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
     }
 }

@@ -1,8 +1,9 @@
 // Single-precision matrix products for dense layers, on row-major contiguous matrices.
-// Three forms cover a dense layer: forward Z = A·Wᵀ + b (MatMulTransB), weight gradient
-// dW = dZᵀ·A (MatMulTransA) and input gradient dA = dZ·W (MatMul). One code path per CPU
-// family is chosen at run time; all paths share the blocking in GemmDriver and differ only
-// in their register-tiled micro-kernels. Single-threaded by design: workers are the parallelism.
+// Three forms cover a dense layer with weights stored (inputs, outputs): forward Z = A·W + b
+// (MatMul), weight gradient dW = Aᵀ·dZ (MatMulTransA) and input gradient dA = dZ·Wᵀ (MatMulTransB).
+// One code path per CPU family is chosen at run time; all share the packing and blocking of
+// GemmDriver and differ only in their register-tiled micro-kernels. Single-threaded by design:
+// workers are the parallelism.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -50,14 +51,7 @@ public static unsafe class Gemm
             throw new ArgumentException($"bias has {bias.Length} elements; expected {n}", nameof(bias));
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-        {
-            switch (Resolve(path))
-            {
-                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
-                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
-                default: GemmDriver<PortableKernel>.MatMulTransB(pa, pb, pc, m, n, k, pbias, accumulate); break;
-            }
-        }
+            Multiply(path, pa, k, 1, pb, 1, k, pc, m, n, k, pbias, accumulate);
     }
 
     /// <summary>
@@ -70,33 +64,33 @@ public static unsafe class Gemm
         Check(a, b, c, m, n, k, k, m, k, n);
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c)
-        {
-            switch (Resolve(path))
-            {
-                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
-                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
-                default: GemmDriver<PortableKernel>.MatMulTransA(pa, pb, pc, m, n, k, accumulate); break;
-            }
-        }
+            Multiply(path, pa, 1, m, pb, n, 1, pc, m, n, k, null, accumulate);
     }
 
     /// <summary>
-    /// C[i,j] = sum_k A[i,k] * B[k,j] (+ C[i,j] when <paramref name="accumulate"/>).
-    /// A is (M, K), B is (K, N), C is (M, N).
+    /// C[i,j] = sum_k A[i,k] * B[k,j] + bias[j] (+ C[i,j] when <paramref name="accumulate"/>).
+    /// A is (M, K), B is (K, N), C is (M, N), bias is (N) or empty for none.
     /// </summary>
     public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
-        bool accumulate = false, GemmPath path = GemmPath.Auto)
+        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto)
     {
         Check(a, b, c, m, n, k, m, k, k, n);
+        if (!bias.IsEmpty && bias.Length < n)
+            throw new ArgumentException($"bias has {bias.Length} elements; expected {n}", nameof(bias));
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+            Multiply(path, pa, k, 1, pb, n, 1, pc, m, n, k, pbias, accumulate);
+    }
+
+    /// <summary>op(A)(i,k) = a[i*ars + k*acs], op(B)(k,j) = b[k*brs + j*bcs].</summary>
+    private static void Multiply(GemmPath path, float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c,
+        int m, int n, int k, float* bias, bool accumulate)
+    {
+        switch (Resolve(path))
         {
-            switch (Resolve(path))
-            {
-                case GemmPath.Avx512: GemmDriver<Avx512Kernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
-                case GemmPath.Avx2: GemmDriver<Avx2Kernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
-                default: GemmDriver<PortableKernel>.MatMul(pa, pb, pc, m, n, k, accumulate); break;
-            }
+            case GemmPath.Avx512: GemmDriver<Avx512Kernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
+            case GemmPath.Avx2: GemmDriver<Avx2Kernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
+            default: GemmDriver<PortableKernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
         }
     }
 

@@ -1,180 +1,147 @@
-// Blocking, packing and edge handling shared by every GEMM path. Micro-kernels compute full
-// register tiles; this driver feeds them panels that fit the L1 cache and pads ragged edges
-// with zeros (computing a partial tile into a scratch tile, then copying the valid part).
-using System.Diagnostics;
+// Blocking and packing shared by every GEMM path, after GotoBLAS/BLIS: C (M,N) += op(A) (M,K) · op(B) (K,N)
+// with each operand given by two strides, so one driver serves A·B, Aᵀ·B and A·Bᵀ. A (kc, NC) block of B
+// is packed into NR-wide panels that stay in L2 (one panel in L1 while it sweeps down the rows), and an
+// (MC, kc) block of A into MR-high panels. An operand that is contiguous along the panel is packed with
+// vector copies; the other orientation is gathered. Both are zero-padded at ragged edges.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Dpt.Numerics;
 
 [SkipLocalsInit]
 internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKernel
 {
-    // A (kc, MR) panel and a (kc, NR) panel together stay well inside a 32 KiB L1d for kc = 256.
-    private const int KC = 256;
+    // KC x NR of B (16 KiB for NR = 32) plus KC x MR of A stay in a 32 KiB L1d; NC x KC of B (256 KiB)
+    // and MC x KC of A (120 KiB) stay in a 1 MiB L2 alongside C.
+    private const int KC = 128;
+    private const int NC = 512;
+    private const int MC = 240;
 
-    /// <summary>C (M,N) = A (M,K) · B (N,K)ᵀ [+ bias] [+ C]. Dot products along k, which is contiguous in both.</summary>
-    public static void MatMulTransB(float* a, float* b, float* c, int m, int n, int k, float* bias, bool accumulate)
+    /// <summary>
+    /// C = op(A)·op(B) [+ bias per column] [+ C], where op(A)(i,k) = a[i*ars + k*acs] and op(B)(k,j) = b[k*brs + j*bcs].
+    /// </summary>
+    public static void Multiply(float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, int m, int n, int k,
+        float* bias, bool accumulate)
     {
-        int dr = TKernel.DR, dc = TKernel.DC;
-        int kv = k - k % TKernel.Width;
-        float* sums = stackalloc float[dr * dc];
-        float** ap = stackalloc float*[dr];
-        float** bp = stackalloc float*[dc];
-        for (int i0 = 0; i0 < m; i0 += dr)
+        if (bias != null)
         {
-            int rows = Math.Min(dr, m - i0);
-            // Edge rows repeat the last valid row: the kernel stays branch-free, the extra sums are discarded.
-            for (int r = 0; r < dr; r++) ap[r] = a + (long)(i0 + Math.Min(r, rows - 1)) * k;
-            for (int j0 = 0; j0 < n; j0 += dc)
+            for (int i = 0; i < m; i++)
             {
-                int cols = Math.Min(dc, n - j0);
-                for (int s = 0; s < dc; s++) bp[s] = b + (long)(j0 + Math.Min(s, cols - 1)) * k;
-                TKernel.DotTile(kv, ap, bp, sums);
-                for (int r = 0; r < rows; r++)
+                var row = new Span<float>(c + (nint)i * n, n);
+                if (accumulate) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias, n), row);
+                else new ReadOnlySpan<float>(bias, n).CopyTo(row);
+            }
+            accumulate = true;
+        }
+        if (k == 0)
+        {
+            if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
+            return;
+        }
+        int nr = TKernel.NR, mr = TKernel.MR;
+        float* packedB = GemmWorkspace.PackedB(KC * ((Math.Min(NC, n) + nr - 1) / nr) * nr);
+        float* packedA = GemmWorkspace.PackedA(KC * ((Math.Min(MC, m) + mr - 1) / mr) * mr);
+        float* tile = stackalloc float[mr * nr];
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool acc = accumulate || pc > 0;
+                for (int jr = 0; jr < nc; jr += nr)
+                    PackB(b + pc * brs + (jc + jr) * bcs, brs, bcs, kc, Math.Min(nr, nc - jr), packedB + (nint)jr * kc);
+                for (int ic = 0; ic < m; ic += MC)
                 {
-                    float* crow = c + (long)(i0 + r) * n + j0;
-                    for (int s = 0; s < cols; s++)
+                    int mcBlock = Math.Min(MC, m - ic);
+                    for (int ir = 0; ir < mcBlock; ir += mr)
                     {
-                        float v = sums[r * dc + s];
-                        for (int kk = kv; kk < k; kk++) v += ap[r][kk] * bp[s][kk];
-                        if (bias != null) v += bias[j0 + s];
-                        crow[s] = accumulate ? crow[s] + v : v;
+                        int rows = Math.Min(mr, mcBlock - ir);
+                        PackA(a + (ic + ir) * ars + pc * acs, ars, acs, kc, rows, TKernel.HeightFor(rows), packedA + (nint)ir * kc);
+                    }
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bp = packedB + (nint)jr * kc;
+                        for (int ir = 0; ir < mcBlock; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mcBlock - ir);
+                            int height = TKernel.HeightFor(rows);
+                            float* ap = packedA + (nint)ir * kc;
+                            float* cTile = c + (nint)(ic + ir) * n + jc + jr;
+                            if (rows == height && cols == nr)
+                            {
+                                TKernel.Tile(height, kc, ap, bp, cTile, n, acc);
+                                continue;
+                            }
+                            TKernel.Tile(height, kc, ap, bp, tile, nr, false);
+                            for (int r = 0; r < rows; r++)
+                            {
+                                float* src = tile + r * nr, dst = cTile + (nint)r * n;
+                                for (int j = 0; j < cols; j++) dst[j] = acc ? dst[j] + src[j] : src[j];
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// <summary>C (M,N) = A (K,M)ᵀ · B (K,N) [+ C]. A's rows are already k-major panels: no packing except edges.</summary>
-    public static void MatMulTransA(float* a, float* b, float* c, int m, int n, int k, bool accumulate)
+    /// <summary>dst[kk*height + r] = op(A)(r, kk) for r &lt; rows, 0 for rows ≤ r &lt; height.</summary>
+    private static void PackA(float* src, nint rs, nint cs, int kc, int rows, int height, float* dst)
     {
-        if (k == 0) { ClearUnlessAccumulating(c, m, n, accumulate); return; }
-        for (int pc = 0; pc < k; pc += KC)
+        if (rs == 1)
         {
-            int kc = Math.Min(KC, k - pc);
-            TileColumnPanels(kc, a + (long)pc * m, packedA: false, b + (long)pc * n, c, m, n, accumulate || pc > 0);
+            // op(A) columns are contiguous (A stored k-major): copy a run of `rows` floats per k.
+            for (int kk = 0; kk < kc; kk++)
+                CopyPadded(src + kk * cs, dst + kk * height, rows, height);
+            return;
         }
-    }
-
-    /// <summary>C (M,N) = A (M,K) · B (K,N) [+ C]. A is packed once per k-block into k-major (kc, MR) panels.</summary>
-    public static void MatMul(float* a, float* b, float* c, int m, int n, int k, bool accumulate)
-    {
-        if (k == 0) { ClearUnlessAccumulating(c, m, n, accumulate); return; }
-        int mr = TKernel.MR;
-        int panels = (m + mr - 1) / mr;
-        float* packed = GemmWorkspace.PackedA(panels * mr * Math.Min(KC, k));
-        for (int pc = 0; pc < k; pc += KC)
-        {
-            int kc = Math.Min(KC, k - pc);
-            for (int p = 0; p < panels; p++)
-                PackRows(a + (long)p * mr * k + pc, k, kc, Math.Min(mr, m - p * mr), packed + (long)p * mr * kc);
-            TileColumnPanels(kc, packed, packedA: true, b + (long)pc * n, c, m, n, accumulate || pc > 0);
-        }
-    }
-
-    /// <summary>
-    /// For each NR-wide column panel of the (kc, N) block of B (zero-padded at the right edge), runs the tile
-    /// kernel down all MR-row panels of C. A is either packed (kc, MR) panels one after another, or, when not
-    /// <paramref name="packedA"/>, the (kc, M) block of a row-major Aᵀ, whose ragged last panel is packed here.
-    /// </summary>
-    private static void TileColumnPanels(int kc, float* aBlock, bool packedA, float* bBlock, float* c, int m, int n, bool acc)
-    {
-        int mr = TKernel.MR, nr = TKernel.NR;
-        int ldb = n;
-        float* tile = stackalloc float[mr * nr];
-        float* edgeA = stackalloc float[KC * mr];
-        for (int j0 = 0; j0 < n; j0 += nr)
-        {
-            int cols = Math.Min(nr, n - j0);
-            float* bp = bBlock + j0;
-            int bStride = ldb;
-            if (cols < nr)
-            {
-                bp = GemmWorkspace.EdgeB(kc * nr);
-                PackColumnsEdge(bBlock + j0, ldb, kc, cols, bp, nr);
-                bStride = nr;
-            }
-            for (int i0 = 0; i0 < m; i0 += mr)
-            {
-                int rows = Math.Min(mr, m - i0);
-                float* panel;
-                int aStride;
-                if (packedA)
-                {
-                    panel = aBlock + (long)i0 * kc;
-                    aStride = mr;
-                }
-                else if (rows == mr)
-                {
-                    panel = aBlock + i0;
-                    aStride = m;
-                }
-                else
-                {
-                    PackTransposedEdge(aBlock + i0, m, kc, rows, edgeA);
-                    panel = edgeA;
-                    aStride = mr;
-                }
-                float* cTile = c + (long)i0 * n + j0;
-                if (rows == mr && cols == nr)
-                {
-                    TKernel.OuterTile(kc, panel, aStride, bp, bStride, cTile, n, acc);
-                    continue;
-                }
-                TKernel.OuterTile(kc, panel, aStride, bp, bStride, tile, nr, false);
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = tile + r * nr, dst = cTile + (long)r * n;
-                    for (int j = 0; j < cols; j++) dst[j] = acc ? dst[j] + src[j] : src[j];
-                }
-            }
-        }
-    }
-
-    /// <summary>dst (kc, mr) = src rows 0..kc of a row-major matrix with stride lda, columns 0..rows, zero-padded to mr.</summary>
-    private static void PackTransposedEdge(float* src, int lda, int kc, int rows, float* dst)
-    {
-        int mr = TKernel.MR;
-        for (int kk = 0; kk < kc; kk++)
-        {
-            float* s = src + (long)kk * lda;
-            float* d = dst + kk * mr;
-            int r = 0;
-            for (; r < rows; r++) d[r] = s[r];
-            for (; r < mr; r++) d[r] = 0f;
-        }
-    }
-
-    /// <summary>dst (kc, mr): dst[kk*mr + r] = A[r, kk] for the first <paramref name="rows"/> rows of A (stride lda), zero-padded.</summary>
-    private static void PackRows(float* src, int lda, int kc, int rows, float* dst)
-    {
-        int mr = TKernel.MR;
+        // op(A) rows are contiguous along k: gather one value per row for each k.
         for (int r = 0; r < rows; r++)
         {
-            float* s = src + (long)r * lda;
+            float* s = src + r * rs;
             float* d = dst + r;
-            for (int kk = 0; kk < kc; kk++) d[kk * mr] = s[kk];
+            if (cs == 1) for (int kk = 0; kk < kc; kk++) d[kk * height] = s[kk];
+            else for (int kk = 0; kk < kc; kk++) d[kk * height] = s[kk * cs];
         }
-        for (int r = rows; r < mr; r++)
-            for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = 0f;
+        for (int r = rows; r < height; r++)
+            for (int kk = 0; kk < kc; kk++) dst[kk * height + r] = 0f;
     }
 
-    /// <summary>dst (kc, nr) = the first <paramref name="cols"/> columns of src (stride ldb), zero-padded to nr.</summary>
-    private static void PackColumnsEdge(float* src, int ldb, int kc, int cols, float* dst, int nr)
+    /// <summary>dst[kk*NR + j] = op(B)(kk, j) for j &lt; cols, 0 for cols ≤ j &lt; NR.</summary>
+    private static void PackB(float* src, nint rs, nint cs, int kc, int cols, float* dst)
     {
-        for (int kk = 0; kk < kc; kk++)
+        int nr = TKernel.NR;
+        if (cs == 1)
         {
-            float* s = src + (long)kk * ldb;
-            float* d = dst + kk * nr;
-            int j = 0;
-            for (; j < cols; j++) d[j] = s[j];
-            for (; j < nr; j++) d[j] = 0f;
+            // op(B) rows are contiguous along j (B stored row-major): copy NR floats per k.
+            for (int kk = 0; kk < kc; kk++)
+                CopyPadded(src + kk * rs, dst + kk * nr, cols, nr);
+            return;
         }
+        // op(B) columns are contiguous along k (B stored transposed): gather one value per column for each k.
+        for (int j = 0; j < cols; j++)
+        {
+            float* s = src + j * cs;
+            float* d = dst + j;
+            if (rs == 1) for (int kk = 0; kk < kc; kk++) d[kk * nr] = s[kk];
+            else for (int kk = 0; kk < kc; kk++) d[kk * nr] = s[kk * rs];
+        }
+        for (int j = cols; j < nr; j++)
+            for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = 0f;
     }
 
-    private static void ClearUnlessAccumulating(float* c, int m, int n, bool accumulate)
+    /// <summary>Copies <paramref name="count"/> floats and zero-fills up to <paramref name="width"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPadded(float* src, float* dst, int count, int width)
     {
-        Debug.Assert(m >= 0 && n >= 0);
-        if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        for (; j + 4 <= count; j += 4) Vector128.Store(Vector128.Load(src + j), dst + j);
+        for (; j < count; j++) dst[j] = src[j];
+        for (; j < width; j++) dst[j] = 0f;
     }
 }

@@ -1,33 +1,23 @@
-// The contract between the GEMM driver (blocking, packing, edges) and a register-tiled
-// micro-kernel for one instruction set. Kernels only ever see full tiles; the driver pads edges.
+// The contract between the GEMM driver (blocking and packing) and a register-tiled micro-kernel for
+// one instruction set. Both operands reach the kernel packed, so it only ever walks two contiguous
+// panels; ragged edges are zero-padded by the packing.
 namespace Dpt.Numerics;
 
 internal unsafe interface IGemmKernel
 {
-    /// <summary>Rows of an outer-product tile: values of A broadcast per step of k.</summary>
+    /// <summary>Rows of a full tile: values of A broadcast per step of k.</summary>
     static abstract int MR { get; }
 
-    /// <summary>Columns of an outer-product tile: vector lanes of B per step of k.</summary>
+    /// <summary>Columns of a tile: vector lanes of B per step of k.</summary>
     static abstract int NR { get; }
 
-    /// <summary>
-    /// C[r,j] (+)= sum_{kk&lt;kc} A(r,kk) * B(kk,j) for the full (MR, NR) tile, where A(r,kk) is
-    /// a[kk*aStride + r] and B(kk,j) is b[kk*ldb + j]; C rows are ldc apart.
-    /// </summary>
-    static abstract void OuterTile(int kc, float* a, int aStride, float* b, int ldb, float* c, int ldc, bool accumulate);
-
-    /// <summary>Rows of A in a dot-product tile.</summary>
-    static abstract int DR { get; }
-
-    /// <summary>Rows of B in a dot-product tile.</summary>
-    static abstract int DC { get; }
-
-    /// <summary>Vector width in floats along k for dot products.</summary>
-    static abstract int Width { get; }
+    /// <summary>The tile height the kernel uses for a panel with <paramref name="rows"/> (1..MR) valid rows:
+    /// the smallest it has that holds them, so short edges waste few multiplications.</summary>
+    static abstract int HeightFor(int rows);
 
     /// <summary>
-    /// sums[r*DC + s] = sum_{kk&lt;kv} a[r][kk] * b[s][kk] for DR rows of A and DC rows of B;
-    /// kv is a multiple of <see cref="Width"/>.
+    /// C[r,j] (+)= sum_{k&lt;kc} a[k*height + r] * b[k*NR + j] for r &lt; <paramref name="height"/> (a value
+    /// <see cref="HeightFor"/> returns) and j &lt; NR; C rows are <paramref name="ldc"/> floats apart.
     /// </summary>
-    static abstract void DotTile(int kv, float** a, float** b, float* sums);
+    static abstract void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate);
 }

@@ -1,6 +1,5 @@
-// GEMM micro-kernels on Vector128, for CPUs without AVX2 (NEON on Arm64, SSE elsewhere).
-// Outer-product tile 4 x 8 and dot-product tile 2 x 4, both with 8 accumulators, which fits
-// the 16 vector registers of SSE while leaving Arm64's 32 some slack.
+// GEMM micro-kernel on Vector128, for CPUs without AVX2 (NEON on Arm64, SSE elsewhere): a 4 x 8 tile
+// with 8 accumulators, which fits SSE's 16 registers. Short panels are zero-padded to 4 rows.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -10,41 +9,17 @@ internal readonly unsafe struct PortableKernel : IGemmKernel
 {
     public static int MR => 4;
     public static int NR => 8;
-    public static int DR => 2;
-    public static int DC => 4;
-    public static int Width => 4;
+
+    public static int HeightFor(int rows) => 4;
+
+    public static void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
+        Tile4(kc, a, b, c, ldc, accumulate);
 
     // MultiplyAddEstimate fuses where the hardware can and falls back to multiply-then-add
     // elsewhere, unlike FusedMultiplyAdd, which would be emulated in software there.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Fma(Vector128<float> x, Vector128<float> y, Vector128<float> acc) =>
         Vector128.MultiplyAddEstimate(x, y, acc);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OuterTile(int kc, float* a, int aStride, float* b, int ldb, float* c, int ldc, bool accumulate)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default,
-                         c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int kk = 0; kk < kc; kk++)
-        {
-            var b0 = Vector128.Load(b);
-            var b1 = Vector128.Load(b + 4);
-            var x = Vector128.Create(a[0]);
-            c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
-            x = Vector128.Create(a[1]);
-            c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
-            x = Vector128.Create(a[2]);
-            c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
-            x = Vector128.Create(a[3]);
-            c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
-            a += aStride;
-            b += ldb;
-        }
-        Store(c, c00, c01, accumulate); c += ldc;
-        Store(c, c10, c11, accumulate); c += ldc;
-        Store(c, c20, c21, accumulate); c += ldc;
-        Store(c, c30, c31, accumulate);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* c, Vector128<float> v0, Vector128<float> v1, bool accumulate)
@@ -59,26 +34,28 @@ internal readonly unsafe struct PortableKernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotTile(int kv, float** a, float** b, float* sums)
+    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
-        float* a0 = a[0], a1 = a[1];
-        float* b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-        Vector128<float> s00 = default, s01 = default, s02 = default, s03 = default,
-                         s10 = default, s11 = default, s12 = default, s13 = default;
-        for (int kk = 0; kk < kv; kk += 4)
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                         c30 = default, c31 = default;
+        for (int k = 0; k < kc; k++)
         {
-            var x0 = Vector128.Load(a0 + kk);
-            var x1 = Vector128.Load(a1 + kk);
-            var y = Vector128.Load(b0 + kk);
-            s00 = Fma(x0, y, s00); s10 = Fma(x1, y, s10);
-            y = Vector128.Load(b1 + kk);
-            s01 = Fma(x0, y, s01); s11 = Fma(x1, y, s11);
-            y = Vector128.Load(b2 + kk);
-            s02 = Fma(x0, y, s02); s12 = Fma(x1, y, s12);
-            y = Vector128.Load(b3 + kk);
-            s03 = Fma(x0, y, s03); s13 = Fma(x1, y, s13);
+            var b0 = Vector128.Load(b + 0);
+            var b1 = Vector128.Load(b + 4);
+            var x0 = Vector128.Create(a[0]);
+            c00 = Fma(x0, b0, c00); c01 = Fma(x0, b1, c01);
+            var x1 = Vector128.Create(a[1]);
+            c10 = Fma(x1, b0, c10); c11 = Fma(x1, b1, c11);
+            var x2 = Vector128.Create(a[2]);
+            c20 = Fma(x2, b0, c20); c21 = Fma(x2, b1, c21);
+            var x3 = Vector128.Create(a[3]);
+            c30 = Fma(x3, b0, c30); c31 = Fma(x3, b1, c31);
+            a += 4;
+            b += 8;
         }
-        sums[0] = Vector128.Sum(s00); sums[1] = Vector128.Sum(s01); sums[2] = Vector128.Sum(s02); sums[3] = Vector128.Sum(s03);
-        sums[4] = Vector128.Sum(s10); sums[5] = Vector128.Sum(s11); sums[6] = Vector128.Sum(s12); sums[7] = Vector128.Sum(s13);
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
     }
 }

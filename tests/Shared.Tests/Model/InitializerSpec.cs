@@ -41,15 +41,17 @@ public class InitializerSpec
     }
 
     [Theory, MemberData(nameof(Schemes))]
-    public void Rows_must_differ_so_that_hidden_units_are_not_symmetric(InitScheme scheme)
+    public void Columns_must_differ_so_that_hidden_units_are_not_symmetric(InitScheme scheme)
     {
         var layout = new MlpSpec([8, 16, 16, 4], Activation.Tanh, OutputLoss.SoftmaxCrossEntropy).CreateLayout();
         var parameters = Initializer.Create(layout, scheme, seed: 9);
         foreach (var tensor in layout.Tensors.Where(t => t.Kind == ParameterKind.Weight))
         {
             var values = tensor.Of(parameters).ToArray();
-            var rows = Enumerable.Range(0, tensor.Rows).Select(r => string.Join(",", values.Skip(r * tensor.Columns).Take(tensor.Columns))).ToArray();
-            Assert.Equal(tensor.Rows, rows.Distinct().Count());
+            // A weight is (inputs, outputs): column o holds the incoming weights of unit o.
+            var units = Enumerable.Range(0, tensor.Columns)
+                .Select(o => string.Join(",", Enumerable.Range(0, tensor.Rows).Select(i => values[i * tensor.Columns + o]))).ToArray();
+            Assert.Equal(tensor.Columns, units.Distinct().Count());
             Assert.Contains(values, x => x != 0);
         }
     }
@@ -100,14 +102,14 @@ public class InitializerSpec
     }
 
     [Fact]
-    public void Scale_must_follow_the_glorot_and_he_formulas_with_fan_in_as_columns()
+    public void Scale_must_follow_the_glorot_and_he_formulas_with_fan_in_as_rows()
     {
         Assert.Equal(Math.Sqrt(6.0 / 8), Initializer.Scale(InitScheme.XavierUniform, fanIn: 3, fanOut: 5));
         Assert.Equal(Math.Sqrt(2.0 / 8), Initializer.Scale(InitScheme.XavierNormal, fanIn: 3, fanOut: 5));
         Assert.Equal(Math.Sqrt(6.0 / 3), Initializer.Scale(InitScheme.HeUniform, fanIn: 3, fanOut: 5));
         Assert.Equal(0.5, Initializer.Scale(InitScheme.HeNormal, fanIn: 8, fanOut: 1));
 
-        // A 1 x 50 weight has fan_in 50: He bounds it by √(6/50), not √(6/1).
+        // A 50 x 1 weight (50 inputs, 1 output) has fan_in 50: He bounds it by √(6/50), not √(6/1).
         var layout = new MlpSpec([50, 1], Activation.Relu, OutputLoss.LinearMeanSquaredError).CreateLayout();
         Assert.All(Initializer.Create(layout, InitScheme.HeUniform, seed: 14)[..50], x => Assert.InRange(x, -0.35f, 0.35f));
     }

@@ -80,7 +80,7 @@ public class GemmSpec
         foreach (var (m, n, k) in shapes)
         {
             bool accumulate = rng.NextInt(2) == 1;
-            bool withBias = form == Form.TransB && rng.NextInt(2) == 1;
+            bool withBias = form != Form.TransA && rng.NextInt(2) == 1;
             Check(form, path, m, n, k, accumulate, withBias, rng);
         }
     }
@@ -93,8 +93,8 @@ public class GemmSpec
         switch (form)
         {
             case Form.TransB: Gemm.MatMulTransB(a, b, c, m, n, k, bias, accumulate, path); break;
-            case Form.TransA: Gemm.MatMulTransA(a, b, c, m, n, k, accumulate, path); break;
-            default: Gemm.MatMul(a, b, c, m, n, k, accumulate, path); break;
+            case Form.TransA: Gemm.MatMulTransA(a, b, c, m, n, k, accumulate: accumulate, path: path); break;
+            default: Gemm.MatMul(a, b, c, m, n, k, bias, accumulate, path); break;
         }
         var (expected, magnitude) = Compute(form, a, b, c0, bias, m, n, k, accumulate);
         for (int i = 0; i < expected.Length; i++)
