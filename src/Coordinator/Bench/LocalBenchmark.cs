@@ -53,10 +53,10 @@ public static class LocalBenchmark
         var steps = new List<StepCompleted>(total);
         await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
         {
-            if (e is StepCompleted s)
+            if (e is StepsCompleted batch)
             {
-                steps.Add(s);
-                if (steps.Count % 100 == 0) progress?.Invoke($"{steps.Count}/{total} steps");
+                steps.AddRange(batch.Steps);
+                progress?.Invoke($"{steps.Count}/{total} steps");
             }
             else if (e is TrainingFinished) break;
             else if (e is TrainingFailed f) throw new InvalidOperationException(f.Reason);

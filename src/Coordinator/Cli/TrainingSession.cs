@@ -28,8 +28,8 @@ internal static class TrainingSession
         {
             switch (e)
             {
-                case StepCompleted step:
-                    reporter.Step(step);
+                case StepsCompleted { Steps: var steps } when steps.Count > 0:
+                    reporter.Step(steps[^1]);
                     break;
                 case EpochCompleted { Report: var report }:
                     run.AppendMetrics(report);

@@ -1,9 +1,12 @@
-// Local mode: the coordinator, the parameter server and N worker actors in one process, each on a
-// thread of its own. Workers share the loaded data sets (read-only) and read the parameter server's
-// buffer in place, so nothing is copied per step.
+// Local mode: the coordinator, the parameter-server shards and N worker actors in one process. Worker i
+// and shard i share dedicated thread ("lane") i, and the coordinator rides on lane 1: a step's hand-offs
+// (push to the local shard, its publish back, the next shard assignment) then wake no thread, and each
+// shard applies the optimizer on a core that has just finished computing. Workers share the loaded data
+// sets (read-only) and read the parameter buffer in place, so nothing is copied per step.
 using Dpt.Actors;
 using Dpt.Coordinator.ParameterServer;
 using Dpt.Coordinator.Training;
+using Dpt.Training;
 using Dpt.Worker;
 using static Dpt.Coordinator.Training.CoordinatorProtocol;
 
@@ -14,14 +17,21 @@ public static class LocalTraining
     /// <summary>Starts training in <paramref name="system"/>; progress goes to <paramref name="listener"/>. Returns the coordinator.</summary>
     public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener)
     {
-        var parameterServer = system.ActorOf(ParameterServerActor.Props(setup.CreateParameterServerState()), "parameter-server");
-        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorState(setup.Plan), parameterServer, listener), "coordinator");
+        var states = setup.CreateParameterServerStates(setup.Options.ParameterServerShardsOrDefault);
+        int lanes = Math.Max(setup.Options.Workers, states.Count);
+        string Lane(int i) => Dispatchers.Thread($"lane-{i % lanes + 1}");
+        var shards = states
+            .Select((state, k) => new ParameterServerShard(
+                system.ActorOf(ParameterServerActor.Props(state, Lane(k)), $"parameter-server-{k + 1}"), state.Offset, state.Count))
+            .ToList();
+        var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorState(setup.Plan), shards.Select(s => s.Server).ToList(),
+            setup.Model.Layout.Length, listener, Lane(0)), "coordinator");
         for (int i = 1; i <= setup.Options.Workers; i++)
         {
             string name = $"worker-{i}";
             var computer = new ShardComputer(setup.Model, setup.Data.Train, setup.Data.Test, setup.Data.Validation,
                 setup.Options.Seed, chunk: setup.Options.BatchSize);
-            var worker = system.ActorOf(WorkerActor.Props(name, computer, parameterServer), name);
+            var worker = system.ActorOf(WorkerActor.Props(name, computer, shards, Lane(i - 1)), name);
             coordinator.Tell(new RegisterWorker(name, worker));
         }
         return coordinator;

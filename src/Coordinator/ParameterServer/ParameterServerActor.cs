@@ -1,6 +1,6 @@
-// The parameter-server actor: counts pushed gradients towards the current step, applies the optimizer
-// once the step's batch is covered, publishes the new parameters to every subscribed worker and
-// reports the step to the coordinator. The rules live in ParameterServerState.
+// A parameter-server shard actor: counts pushed gradients for its range towards the current step, applies
+// the optimizer once the step's batch is covered, publishes its range of the new parameters to every
+// subscribed worker and reports the step to the coordinator. The rules live in ParameterServerState.
 using System.Diagnostics;
 using Dpt.Actors;
 using Dpt.Training;
@@ -25,8 +25,8 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
     }
 
-    public static Props Props(ParameterServerState state) =>
-        Actors.Props.Create(() => new ParameterServerActor(state)).WithDispatcher(Dispatchers.Pinned);
+    public static Props Props(ParameterServerState state, string dispatcher = Dispatchers.Pinned) =>
+        Actors.Props.Create(() => new ParameterServerActor(state)).WithDispatcher(dispatcher);
 
     private void OnBeginStep(BeginStep begin)
     {
@@ -42,7 +42,7 @@ public sealed class ParameterServerActor : ReceiveActor
             _subscribers.Add(subscriber);
             Context.Watch(subscriber);
         }
-        subscriber.Tell(new ParametersPublished(_state.Version, _state.Parameters), Self);
+        subscriber.Tell(new ParametersPublished(_state.Version, _state.Offset, _state.Range), Self);
     }
 
     private void OnPush(PushGradients push)
@@ -67,7 +67,7 @@ public sealed class ParameterServerActor : ReceiveActor
         long start = Stopwatch.GetTimestamp();
         var applied = _state.ApplyStep();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var published = new ParametersPublished(_state.Version, _state.Parameters);
+        var published = new ParametersPublished(_state.Version, _state.Offset, _state.Range);
         foreach (var subscriber in _subscribers) subscriber.Tell(published, Self);
         _coordinator.Tell(new StepApplied(applied.Step, applied.Version, applied.Metrics, applied.Shards, applied.LearningRate, seconds), Self);
     }

@@ -1,7 +1,8 @@
-// The parameter server's state and rules, free of any actor: which pushed gradients count for the
-// current step, and how an applied step updates the parameters. A step is applied once the accepted
-// shards cover its batch exactly; a push that overlaps an accepted shard (a reassigned shard whose
-// first worker answered after all) is refused, so every sample counts once and no step twice.
+// The state and rules of one parameter-server shard, free of any actor: which pushed gradients count for
+// the current step, and how an applied step updates the shard's range of the parameters. A step is applied
+// once the accepted pushes cover its batch exactly; a push that overlaps an accepted one (a reassigned
+// shard of the batch whose first worker answered after all) is refused, so every sample counts once and no
+// step twice. Shards of one server share the parameter and optimizer-state buffers, each updating its range.
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Dpt.Model;
@@ -42,10 +43,12 @@ public sealed class ParameterServerState
     private SampleRange? _batch;
     private int _covered;
 
-    /// <param name="parameters">The initial (or restored) parameters; owned by this state from now on.</param>
+    /// <param name="parameters">The whole initial (or restored) parameter buffer; this shard updates its range of it.</param>
     /// <param name="version">Steps applied so far: 0 for a new run, the checkpoint's step count on resume.</param>
+    /// <param name="offset">Start of this shard's range of the flat buffer.</param>
+    /// <param name="count">Length of the range; null for the rest of the buffer.</param>
     public ParameterServerState(ParameterLayout layout, float[] parameters, Optimizer optimizer, OptimizerState optimizerState,
-        LearningRateSchedule schedule, GradientClipping? clipping, int stepsPerEpoch, long version = 0)
+        LearningRateSchedule schedule, GradientClipping? clipping, int stepsPerEpoch, long version = 0, int offset = 0, int? count = null)
     {
         _layout = layout ?? throw new ArgumentNullException(nameof(layout));
         if (parameters.Length != layout.Length)
@@ -54,6 +57,13 @@ public sealed class ParameterServerState
             throw new ArgumentException($"optimizer state is for {optimizerState.ParameterCount} parameters; the layout has {layout.Length}", nameof(optimizerState));
         if (stepsPerEpoch <= 0) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "must be positive");
         if (version < 0) throw new ArgumentOutOfRangeException(nameof(version), version, "must be non-negative");
+        int length = count ?? layout.Length - offset;
+        if (offset < 0 || length <= 0 || offset + length > layout.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"range [{offset},{offset + length}) must be non-empty and inside the {layout.Length} parameters");
+        if (clipping is not null && length != layout.Length)
+            throw new ArgumentException("clipping by global norm needs the whole buffer in one parameter-server shard", nameof(clipping));
+        Offset = offset;
+        Count = length;
         Parameters = parameters;
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         _optimizerState = optimizerState;
@@ -63,8 +73,17 @@ public sealed class ParameterServerState
         Version = version;
     }
 
-    /// <summary>The current parameters, updated in place by <see cref="ApplyStep"/>.</summary>
+    /// <summary>The whole parameter buffer; <see cref="ApplyStep"/> updates [<see cref="Offset"/>, +<see cref="Count"/>) in place.</summary>
     public float[] Parameters { get; }
+
+    /// <summary>Start of this shard's range of the flat buffer.</summary>
+    public int Offset { get; }
+
+    /// <summary>Length of this shard's range.</summary>
+    public int Count { get; }
+
+    /// <summary>This shard's range of the parameters, as published to workers.</summary>
+    public ReadOnlyMemory<float> Range => Parameters.AsMemory(Offset, Count);
 
     /// <summary>Number of steps applied; also the index of the step being gathered and the version its gradients must have.</summary>
     public long Version { get; private set; }
@@ -83,7 +102,7 @@ public sealed class ParameterServerState
     public PushOutcome Accept(PushGradients push)
     {
         if (push.Step != Version || push.Version != Version) return PushOutcome.Stale;
-        if (push.Gradient.Length != _layout.Length) return PushOutcome.Invalid;
+        if (push.Offset != Offset || push.Gradient.Length != Count) return PushOutcome.Invalid;
         if (_batch is { } batch && batch != push.Batch) return PushOutcome.Invalid;
         int at = 0;
         for (; at < _pushes.Count && _pushes[at].Shard.Start < push.Shard.Start; at++) { }
@@ -104,11 +123,11 @@ public sealed class ParameterServerState
     {
         if (_batch is not { } batch || _covered != batch.Count)
             throw new InvalidOperationException($"step {Version} is not complete: {_covered} of {_batch?.Count ?? 0} samples pushed");
-        ReadOnlySpan<float> gradient = SumInShardOrder();
+        var (gradient, gradient2) = SumInShardOrder();
         float scale = 1f / batch.Count;
-        if (_clipping is not null) scale = _clipping.ClippedScale(GradientClipping.SumOfSquares(gradient), scale);
+        if (_clipping is not null) scale = _clipping.ClippedScale(GradientClipping.SumOfSquares(gradient.Span), scale);
         float lr = _schedule.At(Version, _stepsPerEpoch);
-        _optimizer.UpdateRange(_layout, Parameters, gradient, _optimizerState, 0, _layout.Length, new UpdateStep(Version, lr, scale));
+        _optimizer.UpdateRangeFrom(_layout, Parameters, gradient.Span, gradient2.Span, _optimizerState, Offset, Count, new UpdateStep(Version, lr, scale));
 
         var metrics = default(BatchMetrics);
         var shards = new ShardReport[_pushes.Count];
@@ -125,16 +144,25 @@ public sealed class ParameterServerState
         return applied;
     }
 
-    /// <summary>Copies of the parameters and optimizer state, for a checkpoint.</summary>
-    public Snapshot TakeSnapshot() => new(Version, (float[])Parameters.Clone(), _optimizerState.Export());
+    /// <summary>Copies of this shard's range of the parameters and optimizer state, for a checkpoint.</summary>
+    public Snapshot TakeSnapshot() =>
+        new(Version, Offset, Parameters.AsSpan(Offset, Count).ToArray(), _optimizerState.Export().Select(s => s.AsSpan(Offset, Count).ToArray()).ToArray());
 
-    private ReadOnlySpan<float> SumInShardOrder()
+    /// <summary>
+    /// The gradients to apply, added in shard order so the result does not depend on arrival order: one push
+    /// is used as it is, and the last two are handed to the optimizer, which adds them in its own pass; only
+    /// the pushes before those (three or more workers) are summed into a buffer here. With clipping the whole
+    /// sum is needed first, for its norm.
+    /// </summary>
+    private (ReadOnlyMemory<float> First, ReadOnlyMemory<float> Second) SumInShardOrder()
     {
-        // One worker's gradient is used as it is; several are added into a buffer owned here.
-        if (_pushes.Count == 1) return _pushes[0].Gradient.Span;
-        _sum ??= new float[_layout.Length];
+        int n = _pushes.Count;
+        if (n == 1) return (_pushes[0].Gradient, default);
+        if (n == 2 && _clipping is null) return (_pushes[0].Gradient, _pushes[1].Gradient);
+        _sum ??= new float[Count];
+        int summed = _clipping is null ? n - 1 : n;
         TensorPrimitives.Add(_pushes[0].Gradient.Span, _pushes[1].Gradient.Span, _sum);
-        for (int i = 2; i < _pushes.Count; i++) TensorPrimitives.Add(_sum, _pushes[i].Gradient.Span, _sum);
-        return _sum;
+        for (int i = 2; i < summed; i++) TensorPrimitives.Add(_sum, _pushes[i].Gradient.Span, _sum);
+        return summed == n ? (_sum, default) : (_sum, _pushes[n - 1].Gradient);
     }
 }

@@ -16,8 +16,13 @@ namespace Dpt.Coordinator.Training;
 public sealed class CoordinatorActor : ReceiveActor
 {
     private readonly CoordinatorState _state;
-    private readonly IActorRef _parameterServer;
+    private readonly IReadOnlyList<IActorRef> _parameterServers;
+    private readonly int _parameterCount;
     private readonly IActorRef _listener;
+    private readonly List<StepApplied> _applied = new();
+    private readonly List<Snapshot> _snapshots = new();
+    private List<StepCompleted> _steps = new();
+    private long _lastReport;
     private readonly Dictionary<string, IActorRef> _workers = new();
     private readonly Dictionary<IActorRef, string> _names = new();
     private long _runStart, _epochStart, _stepStart;
@@ -28,16 +33,20 @@ public sealed class CoordinatorActor : ReceiveActor
     private BatchMetrics? _test, _validation;
     private string? _stopReason;
 
-    public CoordinatorActor(CoordinatorState state, IActorRef parameterServer, IActorRef listener)
+    /// <param name="parameterServers">The parameter-server shards; a step is applied when every one reports it.</param>
+    /// <param name="parameterCount">Length of the flat parameter buffer the shards cover together.</param>
+    public CoordinatorActor(CoordinatorState state, IReadOnlyList<IActorRef> parameterServers, int parameterCount, IActorRef listener)
     {
         _state = state;
-        _parameterServer = parameterServer;
+        _parameterServers = parameterServers;
+        _parameterCount = parameterCount;
         _listener = listener;
         WaitingForWorkers();
     }
 
-    public static Props Props(CoordinatorState state, IActorRef parameterServer, IActorRef listener) =>
-        Actors.Props.Create(() => new CoordinatorActor(state, parameterServer, listener)).WithDispatcher(Dispatchers.Pinned);
+    public static Props Props(CoordinatorState state, IReadOnlyList<IActorRef> parameterServers, int parameterCount, IActorRef listener,
+        string dispatcher = Dispatchers.Pinned) =>
+        Actors.Props.Create(() => new CoordinatorActor(state, parameterServers, parameterCount, listener)).WithDispatcher(dispatcher);
 
     private void WaitingForWorkers()
     {
@@ -81,7 +90,7 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         if (_state.Workers.Count < _state.Plan.MinWorkers)
         {
-            _listener.Tell(new WaitingForWorkers(_state.Workers.Count, _state.Plan.MinWorkers), Self);
+            Report(new WaitingForWorkers(_state.Workers.Count, _state.Plan.MinWorkers));
             return;
         }
         _runStart = _epochStart = Stopwatch.GetTimestamp();
@@ -98,21 +107,43 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         _stepStart = Stopwatch.GetTimestamp();
         var shards = _state.BeginStep();
-        _parameterServer.Tell(new BeginStep(_state.Step, _state.Plan.BatchOf(_state.StepInEpoch)), Self);
+        var begin = new BeginStep(_state.Step, _state.Plan.BatchOf(_state.StepInEpoch));
+        foreach (var server in _parameterServers) server.Tell(begin, Self);
         Send(shards);
     }
 
-    private void OnStepApplied(StepApplied applied)
+    private void OnStepApplied(StepApplied report)
     {
+        // Every shard reports the same step with the same metrics and shards; it is applied once all have.
+        if (report.Step != _state.Step) return;
+        _applied.Add(report);
+        if (_applied.Count < _parameterServers.Count) return;
+        var applied = _applied[0] with { ApplySeconds = _applied.Max(a => a.ApplySeconds) };
+        _applied.Clear();
         if (!_state.CompleteStep(applied)) return;
         double stepSeconds = Stopwatch.GetElapsedTime(_stepStart).TotalSeconds;
         _epochTrainSeconds += stepSeconds;
         _epochSamples += applied.Metrics.Count;
         _learningRate = applied.LearningRate;
-        _listener.Tell(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
-            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()), Self);
+        _steps.Add(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
+            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()));
+        if (Stopwatch.GetElapsedTime(_lastReport) >= ReportInterval) Report(null);
         if (!_state.EpochDone && _stopReason is null) StartStep();
         else Evaluate(EvaluationSet.Test);
+    }
+
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Sends the listener the steps applied since the last report, then <paramref name="next"/> if any.</summary>
+    private void Report(object? next)
+    {
+        if (_steps.Count > 0)
+        {
+            _listener.Tell(new StepsCompleted(_steps), Self);
+            _steps = new List<StepCompleted>();
+        }
+        _lastReport = Stopwatch.GetTimestamp();
+        if (next is not null) _listener.Tell(next, Self);
     }
 
     private static StepTimes Times(double stepSeconds, StepApplied applied)
@@ -159,21 +190,26 @@ public sealed class CoordinatorActor : ReceiveActor
     private void TakeCheckpoint()
     {
         Become(Checkpointing);
-        _parameterServer.Tell(TakeSnapshot.Instance, Self);
+        _snapshots.Clear();
+        foreach (var server in _parameterServers) server.Tell(TakeSnapshot.Instance, Self);
     }
 
-    private void OnSnapshot(Snapshot snapshot)
+    private void OnSnapshot(Snapshot part)
     {
+        _snapshots.Add(part);
+        if (_snapshots.Count < _parameterServers.Count) return;
+        var snapshot = Snapshot.Join(_snapshots, _parameterCount);
+        _snapshots.Clear();
         var train = _state.EpochMetrics;
         double elapsed = _state.Plan.ElapsedBefore + Stopwatch.GetElapsedTime(_runStart).TotalSeconds;
         var report = new EpochReport(_state.Epoch, _state.Step, train.MeanLoss, train.Accuracy,
             _test?.MeanLoss, _test?.Accuracy, _validation?.MeanLoss, _validation?.Accuracy,
             _epochTrainSeconds > 0 ? _epochSamples / _epochTrainSeconds : 0, Stopwatch.GetElapsedTime(_epochStart).TotalSeconds,
             elapsed, _learningRate, _state.Workers.Count);
-        _listener.Tell(new EpochCompleted(report), Self);
+        Report(new EpochCompleted(report));
         bool reachedTarget = _state.Plan.StopAtAccuracy is { } target && _test is { } test && test.Accuracy >= target;
         _state.NextEpoch();
-        _listener.Tell(new CheckpointReady(_state.Epoch, _state.StepInEpoch, _state.Step, elapsed, snapshot), Self);
+        Report(new CheckpointReady(_state.Epoch, _state.StepInEpoch, _state.Step, elapsed, snapshot));
         (_test, _validation, _epochTrainSeconds, _epochSamples) = (null, null, 0, 0);
         _epochStart = Stopwatch.GetTimestamp();
 
@@ -191,8 +227,8 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         Become(Finished);
         double elapsed = _state.Plan.ElapsedBefore + (_runStart == 0 ? 0 : Stopwatch.GetElapsedTime(_runStart).TotalSeconds);
-        if (final is null) _listener.Tell(new TrainingFailed($"training stopped before it began: {reason}"), Self);
-        else _listener.Tell(new TrainingFinished(_state.Epoch, _state.Step, elapsed, reason, final), Self);
+        if (final is null) Report(new TrainingFailed($"training stopped before it began: {reason}"));
+        else Report(new TrainingFinished(_state.Epoch, _state.Step, elapsed, reason, final));
     }
 
     private void Join(RegisterWorker registration)
@@ -202,7 +238,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _names[registration.Worker] = registration.Name;
         Context.Watch(registration.Worker);
         Send(_state.AddWorker(registration.Name));
-        _listener.Tell(new WorkersChanged(_state.Workers.ToList(), $"{registration.Name} joined"), Self);
+        Report(new WorkersChanged(_state.Workers.ToList(), $"{registration.Name} joined"));
     }
 
     private void Lose(IActorRef worker)
@@ -211,8 +247,8 @@ public sealed class CoordinatorActor : ReceiveActor
         _workers.Remove(name);
         Log.LogWarning("{Worker} was lost; its outstanding work goes to the other {Count} workers", name, _state.Workers.Count - 1);
         Send(_state.RemoveWorker(name));
-        _listener.Tell(new WorkersChanged(_state.Workers.ToList(), $"{name} lost"), Self);
-        if (_state.Workers.Count == 0) _listener.Tell(new WaitingForWorkers(0, 1), Self);
+        Report(new WorkersChanged(_state.Workers.ToList(), $"{name} lost"));
+        if (_state.Workers.Count == 0) Report(new WaitingForWorkers(0, 1));
     }
 
     private void Send(IReadOnlyList<(string Worker, object Work)> work)

@@ -54,9 +54,18 @@ public sealed record TrainingSetup(TrainingOptions Options, TrainingData Data, M
         return new TrainingSetup(options, data, model, parameters, state, resume?.Step ?? 0, plan);
     }
 
-    public ParameterServerState CreateParameterServerState() =>
-        new(Model.Layout, Parameters, Options.Optimizer.Create(), OptimizerState, Options.CreateSchedule(Options.Epochs),
-            Options.CreateClipping(), Plan.StepsPerEpoch, Version);
+    /// <summary>The states of <paramref name="shards"/> parameter-server shards over contiguous ranges of one shared
+    /// parameter buffer and optimizer state (one shard when clipping, which needs the global norm).</summary>
+    public IReadOnlyList<ParameterServerState> CreateParameterServerStates(int shards)
+    {
+        var optimizer = Options.Optimizer.Create();
+        var schedule = Options.CreateSchedule(Options.Epochs);
+        var clipping = Options.CreateClipping();
+        return ParameterServerShard.Ranges(Model.Layout.Length, clipping is null ? shards : 1)
+            .Select(r => new ParameterServerState(Model.Layout, Parameters, optimizer, OptimizerState, schedule, clipping,
+                Plan.StepsPerEpoch, Version, r.Offset, r.Count))
+            .ToList();
+    }
 
     /// <summary>The model file of these parameters (or of a later snapshot of them).</summary>
     public ModelFile ModelFile(float[] parameters) =>

@@ -28,7 +28,7 @@ internal sealed partial class ActorCell : IActorContext
         Props = props;
         _parent = parent;
         Self = new LocalActorRef(path, this);
-        Mailbox = Dispatchers.CreateMailbox(props.Dispatcher, this, system.Settings);
+        Mailbox = Dispatchers.CreateMailbox(props.Dispatcher, this, system);
     }
 
     /// <summary>The cell whose mailbox is running on this thread, if any.</summary>

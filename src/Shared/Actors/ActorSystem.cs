@@ -19,6 +19,7 @@ public sealed class ActorSystem : IDisposable, IAsyncDisposable
         Settings = settings;
         Log = settings.LoggerFactory.CreateLogger("Dpt.Actors");
         _scheduler = new DefaultScheduler(Log);
+        SharedThreads = new SharedThreads(Log);
         EventStream = new EventStream();
         Provider = new ActorRefProvider(this);
 
@@ -45,6 +46,9 @@ public sealed class ActorSystem : IDisposable, IAsyncDisposable
 
     /// <summary>The validated settings.</summary>
     public ActorSystemSettings Settings { get; }
+
+    /// <summary>The threads of the "thread:&lt;name&gt;" dispatchers.</summary>
+    internal SharedThreads SharedThreads { get; }
 
     /// <summary>The runtime's logger (category "Dpt.Actors").</summary>
     public ILogger Log { get; }
@@ -123,6 +127,7 @@ public sealed class ActorSystem : IDisposable, IAsyncDisposable
     {
         Interlocked.Exchange(ref _terminateRequested, 1);
         _scheduler.Shutdown();
+        SharedThreads.StopAll();
         Log.LogDebug("Actor system {System} terminated", Name);
         _terminated.TrySetResult();
     }

@@ -24,7 +24,7 @@ public sealed record ActorSystemSettings
     /// with free cores, 25-75 µs with 1 ms between messages). Raise it above the gap between messages (say 1.5 ms for
     /// one per millisecond) only where cores are free, as each idle pinned actor then keeps a core
     /// busy. Range [0, 10 ms]; default 50 µs.</summary>
-    public TimeSpan PinnedSpinDuration { get; init; } = TimeSpan.FromMicroseconds(50);
+    public TimeSpan PinnedSpinDuration { get; init; } = TimeSpan.Zero;
 
     /// <summary>How long <see cref="ActorSystem.Dispose"/> waits for the system to terminate.
     /// Range (0, 1 h]; default 10 s.</summary>

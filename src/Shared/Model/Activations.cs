@@ -14,7 +14,10 @@ public static class Activations
     {
         switch (g)
         {
-            case Activation.Sigmoid: TensorPrimitives.Sigmoid(z, a); break;
+            case Activation.Sigmoid:
+                TensorPrimitives.Sigmoid(z, a);
+                ElementWise.Apply(new FlushBelow(ElementWise.NegligibleProbability), a, a);
+                break;
             case Activation.Tanh: TensorPrimitives.Tanh(z, a); break;
             case Activation.Relu: TensorPrimitives.Max(z, 0f, a); break;
             case Activation.LeakyRelu: ElementWise.Apply(new LeakyRelu(leakySlope), z, a); break;

@@ -4,6 +4,7 @@
 // the batch; the parameter server divides by the global sample count.
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Dpt.Numerics;
 
 namespace Dpt.Model;
 
@@ -61,6 +62,7 @@ public static class OutputLosses
             float sum = TensorPrimitives.Sum(row);
             loss = Math.Log(sum) - shifted;
             TensorPrimitives.Divide(row, sum, row);
+            ElementWise.Apply(new FlushBelow(ElementWise.NegligibleProbability), row, row);
             if (!drow.IsEmpty)
             {
                 row.CopyTo(drow);
@@ -76,6 +78,7 @@ public static class OutputLosses
             float sum = TensorPrimitives.Sum(row);
             loss = tSum * Math.Log(sum) - dot;
             TensorPrimitives.Divide(row, sum, row);
+            ElementWise.Apply(new FlushBelow(ElementWise.NegligibleProbability), row, row);
             if (!drow.IsEmpty) TensorPrimitives.Subtract(row, t, drow);
         }
         return loss;
@@ -91,6 +94,7 @@ public static class OutputLosses
             float target = label >= 0 ? (row.Length == 1 ? label : (o == label ? 1f : 0f)) : t[o];
             loss += Math.Max(zo, 0) - zo * (double)target + Math.Log(1 + Math.Exp(-Math.Abs(zo)));
             float p = 1f / (1f + MathF.Exp(-zo));
+            if (p < ElementWise.NegligibleProbability) p = 0f;
             row[o] = p;
             if (!drow.IsEmpty) drow[o] = p - target;
         }

@@ -23,8 +23,27 @@ internal interface IBinaryOp
     Vector128<float> Invoke(Vector128<float> x, Vector128<float> y);
 }
 
+/// <summary>x, or 0 where |x| &lt; threshold.</summary>
+internal readonly struct FlushBelow(float threshold) : IUnaryOp
+{
+    public float Invoke(float x) => MathF.Abs(x) < threshold ? 0f : x;
+    public Vector512<float> Invoke(Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), Vector512.Create(threshold)), Vector512<float>.Zero, x);
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256.Create(threshold)), Vector256<float>.Zero, x);
+    public Vector128<float> Invoke(Vector128<float> x) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(Vector128.Abs(x), Vector128.Create(threshold)), Vector128<float>.Zero, x);
+}
+
 internal static class ElementWise
 {
+    /// <summary>
+    /// Probabilities below this (2^-64) are set to 0. A softmax or sigmoid of a very confident network
+    /// underflows into subnormal floats, and every later product with one costs an x86 microcode assist
+    /// (.NET cannot set flush-to-zero). Below 2^-64 such values change no gradient that matters.
+    /// </summary>
+    public const float NegligibleProbability = 5.421011E-20f;
+
     /// <summary>destination[i] = op(x[i]); destination may be x itself.</summary>
     public static void Apply<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> destination) where TOp : struct, IUnaryOp
     {

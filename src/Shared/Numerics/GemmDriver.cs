@@ -5,6 +5,7 @@
 // vector copies; the other orientation is gathered. Both are zero-padded at ragged edges.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dpt.Numerics;
 
@@ -98,16 +99,52 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKe
                 CopyPadded(src + kk * cs, dst + kk * height, rows, height);
             return;
         }
-        // op(A) rows are contiguous along k: gather one value per row for each k.
-        for (int r = 0; r < rows; r++)
+        // op(A) rows are contiguous along k: transpose them into the panel.
+        Transpose(src, rs, cs, kc, rows, height, dst);
+    }
+
+    /// <summary>
+    /// dst[kk*width + r] = src[r*rs + kk*cs] for r &lt; rows (0 up to width): a row-major block transposed into
+    /// a panel. With contiguous rows it moves 4 x 4 blocks through registers, one load and one store per
+    /// four values, instead of one strided store per value.
+    /// </summary>
+    private static void Transpose(float* src, nint rs, nint cs, int kc, int rows, int width, float* dst)
+    {
+        int r0 = 0;
+        if (cs == 1 && Sse.IsSupported)
+        {
+            for (; r0 + 4 <= rows; r0 += 4)
+            {
+                float* s0 = src + r0 * rs, s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs;
+                float* d = dst + r0;
+                int kk = 0;
+                for (; kk + 4 <= kc; kk += 4)
+                {
+                    // 4 x 4 transpose: rows (a, b, c, d) become columns.
+                    Vector128<float> a = Sse.LoadVector128(s0 + kk), b = Sse.LoadVector128(s1 + kk),
+                                     c = Sse.LoadVector128(s2 + kk), e = Sse.LoadVector128(s3 + kk);
+                    Vector128<float> ab0 = Sse.UnpackLow(a, b), ab1 = Sse.UnpackHigh(a, b),
+                                     ce0 = Sse.UnpackLow(c, e), ce1 = Sse.UnpackHigh(c, e);
+                    Sse.Store(d + (nint)kk * width, Sse.MoveLowToHigh(ab0, ce0));
+                    Sse.Store(d + (nint)(kk + 1) * width, Sse.MoveHighToLow(ce0, ab0));
+                    Sse.Store(d + (nint)(kk + 2) * width, Sse.MoveLowToHigh(ab1, ce1));
+                    Sse.Store(d + (nint)(kk + 3) * width, Sse.MoveHighToLow(ce1, ab1));
+                }
+                for (; kk < kc; kk++)
+                {
+                    float* dk = d + (nint)kk * width;
+                    dk[0] = s0[kk]; dk[1] = s1[kk]; dk[2] = s2[kk]; dk[3] = s3[kk];
+                }
+            }
+        }
+        for (int r = r0; r < rows; r++)
         {
             float* s = src + r * rs;
             float* d = dst + r;
-            if (cs == 1) for (int kk = 0; kk < kc; kk++) d[kk * height] = s[kk];
-            else for (int kk = 0; kk < kc; kk++) d[kk * height] = s[kk * cs];
+            for (int kk = 0; kk < kc; kk++) d[(nint)kk * width] = s[kk * cs];
         }
-        for (int r = rows; r < height; r++)
-            for (int kk = 0; kk < kc; kk++) dst[kk * height + r] = 0f;
+        for (int r = rows; r < width; r++)
+            for (int kk = 0; kk < kc; kk++) dst[(nint)kk * width + r] = 0f;
     }
 
     /// <summary>dst[kk*NR + j] = op(B)(kk, j) for j &lt; cols, 0 for cols ≤ j &lt; NR.</summary>
@@ -121,16 +158,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKe
                 CopyPadded(src + kk * rs, dst + kk * nr, cols, nr);
             return;
         }
-        // op(B) columns are contiguous along k (B stored transposed): gather one value per column for each k.
-        for (int j = 0; j < cols; j++)
-        {
-            float* s = src + j * cs;
-            float* d = dst + j;
-            if (rs == 1) for (int kk = 0; kk < kc; kk++) d[kk * nr] = s[kk];
-            else for (int kk = 0; kk < kc; kk++) d[kk * nr] = s[kk * rs];
-        }
-        for (int j = cols; j < nr; j++)
-            for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = 0f;
+        // op(B) columns are contiguous along k (B stored transposed): transpose them into the panel.
+        Transpose(src, cs, rs, kc, cols, nr, dst);
     }
 
     /// <summary>Copies <paramref name="count"/> floats and zero-fills up to <paramref name="width"/>.</summary>

@@ -34,7 +34,7 @@ public sealed class AdamOptimizer : Optimizer
 
     private protected override string[] SlotNames => Slots;
 
-    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, OptimizerState state,
+    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, ReadOnlySpan<float> g2, OptimizerState state,
         int offset, float weightDecay, in UpdateStep step)
     {
         // Per-step scalars in double, as PyTorch computes them in Python floats: lr/(1−β1^t) folds m̂
@@ -45,7 +45,7 @@ public sealed class AdamOptimizer : Optimizer
         float stepSize = (float)(step.LearningRate / biasCorrection1);
         float sqrtBc2 = (float)Math.Sqrt(biasCorrection2);
         float decay = (float)(1 - (double)step.LearningRate * weightDecay);
-        UpdateKernels.AdamW(w, g, state.Slot(0, offset, w.Length), state.Slot(1, offset, w.Length),
+        UpdateKernels.AdamW(w, g, g2, state.Slot(0, offset, w.Length), state.Slot(1, offset, w.Length),
             step.GradientScale, decay, Beta1, Beta2, Epsilon, stepSize, sqrtBc2);
     }
 }

@@ -27,8 +27,8 @@ public sealed class MomentumOptimizer : Optimizer
 
     private protected override string[] SlotNames => Slots;
 
-    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, OptimizerState state,
+    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, ReadOnlySpan<float> g2, OptimizerState state,
         int offset, float weightDecay, in UpdateStep step) =>
-        UpdateKernels.Momentum(w, g, state.Slot(0, offset, w.Length),
+        UpdateKernels.Momentum(w, g, g2, state.Slot(0, offset, w.Length),
             step.GradientScale, step.LearningRate, weightDecay, Momentum, Nesterov);
 }

@@ -47,7 +47,7 @@ public abstract class Optimizer
     {
         Validate(parameters, gradientSum, state, offset, count, step);
         Guard.FiniteNonNegative(weightDecay, nameof(weightDecay));
-        UpdateCore(parameters.Slice(offset, count), gradientSum.Slice(offset, count), state, offset, weightDecay, step);
+        UpdateCore(parameters.Slice(offset, count), gradientSum.Slice(offset, count), default, state, offset, weightDecay, step);
     }
 
     /// <summary>Updates parameters[offset .. offset + count) in place, walking the layout's tensors that
@@ -70,13 +70,46 @@ public abstract class Optimizer
             int stop = Math.Min(end, tensor.Offset + tensor.Length);
             if (start >= stop) continue;
             float weightDecay = tensor.Kind == ParameterKind.Weight ? WeightDecay : 0f;
-            UpdateCore(parameters[start..stop], gradientSum[start..stop], state, start, weightDecay, step);
+            UpdateCore(parameters[start..stop], gradientSum[start..stop], default, state, start, weightDecay, step);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="UpdateRange"/>, with the gradient sum given for the range only, as one span or two
+    /// added on the fly: the gradient at parameter <c>offset + i</c> is <c>gradient[i] + gradient2[i]</c>
+    /// (<paramref name="gradient2"/> may be empty). This is the call of a parameter-server shard, which
+    /// receives just its range from each worker and so need not copy or sum two workers' gradients first.
+    /// </summary>
+    public void UpdateRangeFrom(ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradient, ReadOnlySpan<float> gradient2,
+        OptimizerState state, int offset, int count, in UpdateStep step)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(state);
+        step.EnsureConstructed();
+        Guard.SameLength(layout.Length, parameters.Length, nameof(layout), nameof(parameters));
+        Guard.SameLength(state.ParameterCount, parameters.Length, nameof(state), nameof(parameters));
+        Guard.Range(offset, count, parameters.Length);
+        Guard.SameLength(gradient.Length, count, nameof(gradient), nameof(count));
+        if (!gradient2.IsEmpty) Guard.SameLength(gradient2.Length, count, nameof(gradient2), nameof(count));
+        if (state.Kind != Kind)
+            throw new ArgumentException($"{nameof(state)} belongs to a {state.Kind} optimizer, not {Kind}; create it with this optimizer's CreateState", nameof(state));
+        int end = offset + count;
+        var tensors = layout.Tensors;
+        for (int k = 0; k < tensors.Count; k++)
+        {
+            var tensor = tensors[k];
+            int start = Math.Max(offset, tensor.Offset);
+            int stop = Math.Min(end, tensor.Offset + tensor.Length);
+            if (start >= stop) continue;
+            float weightDecay = tensor.Kind == ParameterKind.Weight ? WeightDecay : 0f;
+            UpdateCore(parameters[start..stop], gradient[(start - offset)..(stop - offset)],
+                gradient2.IsEmpty ? default : gradient2[(start - offset)..(stop - offset)], state, start, weightDecay, step);
         }
     }
 
     /// <summary>Applies the rule to <paramref name="w"/> (the parameters at <paramref name="offset"/>) with
     /// gradient sum <paramref name="g"/> of the same length; arguments are already validated.</summary>
-    private protected abstract void UpdateCore(Span<float> w, ReadOnlySpan<float> g, OptimizerState state,
+    private protected abstract void UpdateCore(Span<float> w, ReadOnlySpan<float> g, ReadOnlySpan<float> g2, OptimizerState state,
         int offset, float weightDecay, in UpdateStep step);
 
     private void Validate(Span<float> parameters, ReadOnlySpan<float> gradientSum, OptimizerState state,

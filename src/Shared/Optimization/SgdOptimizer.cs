@@ -10,7 +10,7 @@ public sealed class SgdOptimizer : Optimizer
 
     private protected override string[] SlotNames => [];
 
-    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, OptimizerState state,
+    private protected override void UpdateCore(Span<float> w, ReadOnlySpan<float> g, ReadOnlySpan<float> g2, OptimizerState state,
         int offset, float weightDecay, in UpdateStep step) =>
-        UpdateKernels.Sgd(w, g, step.GradientScale, step.LearningRate, weightDecay);
+        UpdateKernels.Sgd(w, g, g2, step.GradientScale, step.LearningRate, weightDecay);
 }

@@ -13,6 +13,32 @@ public readonly record struct ShardTiming(double WaitSeconds, double ComputeSeco
 /// <summary>One accepted shard of an applied step, for throughput estimates and time breakdowns.</summary>
 public sealed record ShardReport(string Worker, SampleRange Shard, ShardTiming Timing);
 
+/// <summary>
+/// One shard of the parameter server: the actor that owns parameters [<see cref="Offset"/>,
+/// <see cref="Offset"/> + <see cref="Count"/>) of the flat buffer (ps-lite's key range).
+/// </summary>
+public sealed record ParameterServerShard(IActorRef Server, int Offset, int Count)
+{
+    /// <summary>Splits <paramref name="length"/> parameters into <paramref name="shards"/> contiguous ranges
+    /// whose boundaries fall on 16-float (64-byte) lines, so two shards never write one cache line.</summary>
+    public static IReadOnlyList<(int Offset, int Count)> Ranges(int length, int shards)
+    {
+        if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), length, "must be positive");
+        if (shards <= 0) throw new ArgumentOutOfRangeException(nameof(shards), shards, "must be positive");
+        var ranges = new List<(int, int)>(shards);
+        int start = 0;
+        for (int k = 1; k <= shards; k++)
+        {
+            int end = k == shards ? length : Math.Min(length, (int)((long)length * k / shards + 15) / 16 * 16);
+            if (end > start) ranges.Add((start, end - start));
+            start = Math.Max(start, end);
+        }
+        return ranges;
+    }
+
+    public override string ToString() => $"{Server.Path} [{Offset},{Offset + Count})";
+}
+
 public static class ParameterServerProtocol
 {
     /// <summary>
@@ -25,19 +51,21 @@ public static class ParameterServerProtocol
     }
 
     /// <summary>
-    /// Sent by a worker to the parameter server when it has computed a shard: the gradient of the loss summed
-    /// over the shard's samples (same layout as the parameters), computed at <see cref="Version"/>.
+    /// Sent by a worker to each parameter-server shard when it has computed a shard of the batch: the gradient of
+    /// the loss summed over the shard's samples, computed at <see cref="Version"/>, for the server's range of the
+    /// flat buffer only (parameters <see cref="Offset"/> .. <see cref="Offset"/> + gradient length).
     /// </summary>
     public sealed record PushGradients
     {
         public PushGradients(long step, long version, SampleRange batch, SampleRange shard, string worker,
-            ReadOnlyMemory<float> gradient, BatchMetrics metrics, ShardTiming timing)
+            int offset, ReadOnlyMemory<float> gradient, BatchMetrics metrics, ShardTiming timing)
         {
+            if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "a gradient range cannot start before parameter 0");
             if (shard.Count == 0) throw new ArgumentException($"shard {shard} is empty", nameof(shard));
             if (!batch.Contains(shard)) throw new ArgumentException($"shard {shard} lies outside its batch {batch}", nameof(shard));
             if (metrics.Count != shard.Count)
                 throw new ArgumentException($"metrics count {metrics.Count} differs from the shard's {shard.Count} samples", nameof(metrics));
-            (Step, Version, Batch, Shard, Worker, Gradient, Metrics, Timing) = (step, version, batch, shard, worker, gradient, metrics, timing);
+            (Step, Version, Batch, Shard, Worker, Offset, Gradient, Metrics, Timing) = (step, version, batch, shard, worker, offset, gradient, metrics, timing);
         }
 
         public long Step { get; }
@@ -45,12 +73,13 @@ public static class ParameterServerProtocol
         public SampleRange Batch { get; }
         public SampleRange Shard { get; }
         public string Worker { get; }
+        public int Offset { get; }
         public ReadOnlyMemory<float> Gradient { get; }
         public BatchMetrics Metrics { get; }
         public ShardTiming Timing { get; }
 
         public override string ToString() =>
-            $"PushGradients(step {Step}, version {Version}, shard {Shard} of {Batch} from {Worker}, {Gradient.Length} floats)";
+            $"PushGradients(step {Step}, version {Version}, shard {Shard} of {Batch} from {Worker}, parameters [{Offset},{Offset + Gradient.Length}))";
     }
 
     /// <summary>
@@ -63,13 +92,14 @@ public static class ParameterServerProtocol
     }
 
     /// <summary>
-    /// Sent by the parameter server to its subscribers after every applied step, and in reply to
-    /// <see cref="PullParameters"/>. In one process the buffer is the server's own, valid until it
-    /// applies the next step; a worker reads it only while computing a shard of this version.
+    /// Sent by a parameter-server shard to its subscribers after every applied step, and in reply to
+    /// <see cref="PullParameters"/>: its range of the parameters, starting at <see cref="Offset"/>. In one
+    /// process the memory is the server's own buffer, valid until it applies the next step; a worker reads it
+    /// only while computing a shard of this version.
     /// </summary>
-    public sealed record ParametersPublished(long Version, ReadOnlyMemory<float> Parameters)
+    public sealed record ParametersPublished(long Version, int Offset, ReadOnlyMemory<float> Parameters)
     {
-        public override string ToString() => $"ParametersPublished(version {Version}, {Parameters.Length} floats)";
+        public override string ToString() => $"ParametersPublished(version {Version}, [{Offset},{Offset + Parameters.Length}))";
     }
 
     /// <summary>Sent by the parameter server to the sender of <see cref="BeginStep"/> after it applied the step.</summary>
@@ -87,9 +117,34 @@ public static class ParameterServerProtocol
         public override string ToString() => "TakeSnapshot";
     }
 
-    /// <summary>Sent by the parameter server in reply to <see cref="TakeSnapshot"/>: copies of its state at <see cref="Version"/>.</summary>
-    public sealed record Snapshot(long Version, float[] Parameters, float[][] OptimizerState)
+    /// <summary>
+    /// Sent by a parameter-server shard in reply to <see cref="TakeSnapshot"/>: copies of its range of the
+    /// parameters and optimizer state at <see cref="Version"/>, starting at <see cref="Offset"/>. The
+    /// coordinator joins the shards' snapshots into one (<see cref="Join"/>).
+    /// </summary>
+    public sealed record Snapshot(long Version, int Offset, float[] Parameters, float[][] OptimizerState)
     {
-        public override string ToString() => $"Snapshot(version {Version}, {Parameters.Length} parameters, {OptimizerState.Length} state slots)";
+        /// <summary>One snapshot of the whole buffer from the snapshots of all shards of one version.</summary>
+        public static Snapshot Join(IReadOnlyList<Snapshot> parts, int length)
+        {
+            if (parts.Count == 0) throw new ArgumentException("no snapshot to join", nameof(parts));
+            if (parts.Any(p => p.Version != parts[0].Version))
+                throw new ArgumentException($"shard snapshots of different versions: {string.Join(", ", parts.Select(p => p.Version))}", nameof(parts));
+            if (parts.Count == 1 && parts[0].Offset == 0 && parts[0].Parameters.Length == length) return parts[0];
+            int slots = parts[0].OptimizerState.Length;
+            var parameters = new float[length];
+            var state = Enumerable.Range(0, slots).Select(_ => new float[length]).ToArray();
+            int covered = 0;
+            foreach (var p in parts)
+            {
+                p.Parameters.CopyTo(parameters, p.Offset);
+                for (int s = 0; s < slots; s++) p.OptimizerState[s].CopyTo(state[s], p.Offset);
+                covered += p.Parameters.Length;
+            }
+            if (covered != length) throw new ArgumentException($"shard snapshots cover {covered} of {length} parameters", nameof(parts));
+            return new Snapshot(parts[0].Version, 0, parameters, state);
+        }
+
+        public override string ToString() => $"Snapshot(version {Version}, [{Offset},{Offset + Parameters.Length}), {OptimizerState.Length} state slots)";
     }
 }

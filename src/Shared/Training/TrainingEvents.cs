@@ -30,7 +30,14 @@ public static class TrainingEvents
     /// <summary>Sent by the coordinator to its listener while it has fewer workers than it needs.</summary>
     public sealed record WaitingForWorkers(int Connected, int Required);
 
-    /// <summary>Sent by the coordinator to its listener after every applied step; <see cref="Timestamp"/> is
+    /// <summary>
+    /// Sent by the coordinator to its listener about ten times a second, and before every other event: the
+    /// steps applied since the last batch. Batching spares the listener a thread wake-up per step, which on
+    /// a machine whose cores are all computing would be taken from a worker.
+    /// </summary>
+    public sealed record StepsCompleted(IReadOnlyList<StepCompleted> Steps);
+
+    /// <summary>One applied step, as reported in <see cref="StepsCompleted"/>; <see cref="Timestamp"/> is
     /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the coordinator learned of it.</summary>
     public sealed record StepCompleted(long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, BatchMetrics Metrics,
         float LearningRate, StepTimes Times, int Workers, long Timestamp);

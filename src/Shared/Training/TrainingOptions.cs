@@ -86,6 +86,13 @@ public sealed record TrainingOptions
     /// <summary>Stop after the first epoch whose test accuracy reaches this fraction; null to run every epoch.</summary>
     public double? StopAtAccuracy { get; init; }
 
+    /// <summary>Parameter-server shards, each owning a contiguous range of the parameters and applying the
+    /// optimizer to it on a thread of its own; null for one per processor. Clipping needs one.</summary>
+    public int? ParameterServerShards { get; init; }
+
+    [JsonIgnore]
+    public int ParameterServerShardsOrDefault => ClipNorm is not null ? 1 : ParameterServerShards ?? Environment.ProcessorCount;
+
     /// <summary>The model these options describe, given the data's input and output sizes.</summary>
     public MlpSpec ModelFor(int inputs, int outputs) =>
         new([inputs, .. Hidden, outputs], Activation, Loss, LeakySlope);

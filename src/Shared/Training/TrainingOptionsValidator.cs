@@ -47,6 +47,10 @@ public static class TrainingOptionsValidator
         if (o.BatchSize is < 1 or > MaxBatch) Fail("--batch-size", o.BatchSize, $"expected an integer from 1 to {MaxBatch}");
         if (o.Epochs is < 1 or > 100_000) Fail("--epochs", o.Epochs, "expected an integer from 1 to 100000");
         if (o.Workers is < 1 or > MaxWorkers) Fail("--workers", o.Workers, $"expected an integer from 1 to {MaxWorkers}");
+        if (o.ParameterServerShards is < 1 or > 64)
+            Fail("--ps-shards", o.ParameterServerShards, "expected an integer from 1 to 64");
+        if (o.ParameterServerShards is > 1 && o.ClipNorm is not null)
+            Fail("--ps-shards", o.ParameterServerShards, "clipping by global norm (--clip-norm) needs the whole gradient in one shard: use 1");
         if (o.StopAtAccuracy is { } a && !(a > 0 && a <= 1))
             Fail("--target-accuracy", a, "expected a fraction in (0, 1]");
     }

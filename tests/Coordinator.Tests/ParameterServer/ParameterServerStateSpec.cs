@@ -20,7 +20,7 @@ public class ParameterServerStateSpec
     }
 
     private static PushGradients Push(long step, SampleRange batch, SampleRange shard, float[] gradient, string worker = "w") =>
-        new(step, step, batch, shard, worker, gradient, new BatchMetrics(shard.Count * 0.5, shard.Count / 2, shard.Count), new ShardTiming(0, 0.001 * shard.Count));
+        new(step, step, batch, shard, worker, 0, gradient, new BatchMetrics(shard.Count * 0.5, shard.Count / 2, shard.Count), new ShardTiming(0, 0.001 * shard.Count));
 
     private static float[] Gradient(ulong seed)
     {
@@ -66,7 +66,7 @@ public class ParameterServerStateSpec
         Assert.Equal(PushOutcome.Completed, state.Accept(Push(0, batch, batch, Gradient(1))));
         state.ApplyStep();
         Assert.Equal(PushOutcome.Stale, state.Accept(Push(0, batch, batch, Gradient(1))));
-        Assert.Equal(PushOutcome.Stale, state.Accept(new PushGradients(1, 0, batch, batch, "w", Gradient(1), new BatchMetrics(0, 0, 4), default)));
+        Assert.Equal(PushOutcome.Stale, state.Accept(new PushGradients(1, 0, batch, batch, "w", 0, Gradient(1), new BatchMetrics(0, 0, 4), default)));
         Assert.Equal(PushOutcome.Stale, state.Accept(Push(5, batch, batch, Gradient(1))));
         Assert.True(state.Begin(1, new SampleRange(4, 4)));
         Assert.Equal(PushOutcome.Invalid, state.Accept(Push(1, batch, batch, Gradient(1))));
@@ -153,6 +153,72 @@ public class ParameterServerStateSpec
             for (int i = 0; i < reference.Length; i++) reference[i] -= 0.1f * (float)(sum[i] / batch.Count);
         }
         for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], state.Parameters[i], 1e-4f);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Momentum, 2, 2)]
+    [InlineData(OptimizerKind.Adam, 3, 3)]
+    [InlineData(OptimizerKind.Sgd, 2, 4)]
+    public void Shards_over_ranges_of_one_buffer_must_reach_the_same_parameters_as_one_server(OptimizerKind kind, int shards, int workers)
+    {
+        var options = new OptimizerOptions { Kind = kind };
+        var whole = NewState(options);
+        var shared = (float[])whole.Parameters.Clone();
+        var optimizer = options.Create();
+        var state = optimizer.CreateState(Layout.Length);
+        var parts = ParameterServerShard.Ranges(Layout.Length, shards)
+            .Select(r => new ParameterServerState(Layout, shared, optimizer, state, LearningRateSchedule.Constant(0.1f), null, 10, 0, r.Offset, r.Count))
+            .ToList();
+        Assert.Equal(Layout.Length, parts.Sum(p => p.Count));
+        var rng = new Rng(77);
+        for (long step = 0; step < 5; step++)
+        {
+            var batch = new SampleRange(0, 10 * workers);
+            for (int w = 0; w < workers; w++)
+            {
+                var g = Gradient(rng.NextUInt64());
+                var shard = new SampleRange(10 * w, 10);
+                whole.Accept(Push(step, batch, shard, g));
+                foreach (var p in parts)
+                    p.Accept(new PushGradients(step, step, batch, shard, $"w{w}", p.Offset, g.AsMemory(p.Offset, p.Count), new BatchMetrics(0, 0, 10), default));
+            }
+            whole.ApplyStep();
+            foreach (var p in parts) p.ApplyStep();
+        }
+        Assert.Equal(whole.Parameters, shared);
+        var joined = Snapshot.Join(parts.Select(p => p.TakeSnapshot()).ToList(), Layout.Length);
+        Assert.Equal(shared, joined.Parameters);
+        Assert.Equal(whole.TakeSnapshot().OptimizerState, joined.OptimizerState);
+    }
+
+    [Fact]
+    public void A_shard_must_refuse_a_gradient_for_another_range()
+    {
+        var parameters = Initializer.Create(Layout, InitScheme.XavierUniform, 3);
+        var optimizer = new OptimizerOptions().Create();
+        var shard = new ParameterServerState(Layout, parameters, optimizer, optimizer.CreateState(Layout.Length),
+            LearningRateSchedule.Constant(0.1f), null, 10, 0, 16, 10);
+        var batch = new SampleRange(0, 4);
+        Assert.Equal(PushOutcome.Invalid, shard.Accept(new PushGradients(0, 0, batch, batch, "w", 0, new float[10], new BatchMetrics(0, 0, 4), default)));
+        Assert.Equal(PushOutcome.Invalid, shard.Accept(new PushGradients(0, 0, batch, batch, "w", 16, new float[11], new BatchMetrics(0, 0, 4), default)));
+        Assert.Equal(PushOutcome.Completed, shard.Accept(new PushGradients(0, 0, batch, batch, "w", 16, new float[10], new BatchMetrics(0, 0, 4), default)));
+    }
+
+    [Fact]
+    public void Ranges_must_cover_the_buffer_in_order_on_64_byte_boundaries()
+    {
+        foreach (var (length, shards) in new[] { (235146, 2), (1000, 3), (17, 4), (5, 8), (64, 1) })
+        {
+            var ranges = ParameterServerShard.Ranges(length, shards);
+            Assert.Equal(0, ranges[0].Offset);
+            Assert.Equal(length, ranges.Sum(r => r.Count));
+            for (int i = 1; i < ranges.Count; i++)
+            {
+                Assert.Equal(ranges[i - 1].Offset + ranges[i - 1].Count, ranges[i].Offset);
+                Assert.Equal(0, ranges[i].Offset % 16);
+            }
+            Assert.All(ranges, r => Assert.True(r.Count > 0));
+        }
     }
 
     [Fact]

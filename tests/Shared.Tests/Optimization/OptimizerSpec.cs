@@ -72,6 +72,42 @@ public class OptimizerSpec
     }
 
     [Theory, MemberData(nameof(Kinds))]
+    public void Shards_given_their_range_of_two_workers_gradients_must_match_one_update_of_the_summed_gradient(OptimizerKind kind)
+    {
+        var layout = new MlpSpec([20, 30, 10], Activation.Relu, OutputLoss.SoftmaxCrossEntropy).CreateLayout();
+        var optimizer = Create(kind);
+        var rng = new Rng(23);
+        var whole = Initializer.Create(layout, InitScheme.HeNormal, seed: 2);
+        var sharded = (float[])whole.Clone();
+        var (wholeState, shardedState) = (optimizer.CreateState(layout.Length), optimizer.CreateState(layout.Length));
+        int[] bounds = [0, 123, 517, 601, 602, layout.Length];
+
+        for (long t = 0; t < 3; t++)
+        {
+            var (g1, g2) = (ScalarReference.RandomValues(rng, layout.Length), ScalarReference.RandomValues(rng, layout.Length));
+            var sum = new float[layout.Length];
+            for (int i = 0; i < sum.Length; i++) sum[i] = g1[i] + g2[i];
+            var step = new UpdateStep(t, learningRate: 0.01f, gradientScale: 1f / 7);
+            optimizer.UpdateRange(layout, whole, sum, wholeState, 0, layout.Length, step);
+            for (int k = 0; k + 1 < bounds.Length; k++)
+            {
+                int offset = bounds[k], count = bounds[k + 1] - bounds[k];
+                // A shard receives only its range from each worker, and the second worker may be absent.
+                if (t == 2)
+                    optimizer.UpdateRangeFrom(layout, sharded, sum.AsSpan(offset, count), default, shardedState, offset, count, step);
+                else
+                    optimizer.UpdateRangeFrom(layout, sharded, g1.AsSpan(offset, count), g2.AsSpan(offset, count), shardedState, offset, count, step);
+            }
+        }
+
+        Assert.Equal(whole, sharded);
+        var (a, b) = (wholeState.Export(), shardedState.Export());
+        for (int s = 0; s < a.Length; s++) Assert.Equal(a[s], b[s]);
+        Assert.Throws<ArgumentException>(() =>
+            optimizer.UpdateRangeFrom(layout, sharded, new float[5], default, shardedState, 0, 6, new UpdateStep(0, 0.1f, 1f)));
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
     public void UpdateRange_must_decay_weights_and_leave_biases_untouched(OptimizerKind kind)
     {
         // With a zero gradient and zero state only weight decay moves a parameter.

@@ -18,7 +18,7 @@ public class UpdateKernelsSpec
         var rng = new Rng(11, (ulong)n);
         var (w, g) = (ScalarReference.RandomValues(rng, n), ScalarReference.RandomValues(rng, n));
         var expected = ScalarReference.Sgd(w, g, Scale, LearningRate, WeightDecay);
-        UpdateKernels.Sgd(w, g, Scale, LearningRate, WeightDecay);
+        UpdateKernels.Sgd(w, g, default, Scale, LearningRate, WeightDecay);
         ScalarReference.AssertClose(expected, w, "w");
     }
 
@@ -28,7 +28,7 @@ public class UpdateKernelsSpec
         var rng = new Rng(12, (ulong)n);
         var (w, g) = (ScalarReference.RandomValues(rng, n), ScalarReference.RandomValues(rng, n));
         var expected = ScalarReference.Sgd(w, g, Scale, LearningRate, 0);
-        UpdateKernels.Sgd(w, g, Scale, LearningRate, 0f);
+        UpdateKernels.Sgd(w, g, default, Scale, LearningRate, 0f);
         ScalarReference.AssertClose(expected, w, "w");
     }
 
@@ -48,7 +48,7 @@ public class UpdateKernelsSpec
         var (m, v) = (ScalarReference.RandomValues(rng, n), ScalarReference.RandomSquares(rng, n));
         var (expectedW, expectedM, expectedV) = ScalarReference.Adam(w, g, m, v, Scale, lr, WeightDecay, beta1, beta2, epsilon, t);
 
-        UpdateKernels.AdamW(w, g, m, v, Scale, decay: (float)(1 - (double)lr * WeightDecay), beta1, beta2, epsilon,
+        UpdateKernels.AdamW(w, g, default, m, v, Scale, decay: (float)(1 - (double)lr * WeightDecay), beta1, beta2, epsilon,
             stepSize: (float)(lr / (1 - Math.Pow(beta1, t))), sqrtBc2: (float)Math.Sqrt(1 - Math.Pow(beta2, t)));
 
         ScalarReference.AssertClose(expectedM, m, "m");
@@ -80,7 +80,7 @@ public class UpdateKernelsSpec
         var rng = new Rng(13, (ulong)n);
         var (w, g, v) = (ScalarReference.RandomValues(rng, n), ScalarReference.RandomValues(rng, n), ScalarReference.RandomValues(rng, n));
         var (expectedW, expectedV) = ScalarReference.Momentum(w, g, v, Scale, LearningRate, WeightDecay, Mu, nesterov);
-        UpdateKernels.Momentum(w, g, v, Scale, LearningRate, WeightDecay, Mu, nesterov);
+        UpdateKernels.Momentum(w, g, default, v, Scale, LearningRate, WeightDecay, Mu, nesterov);
         ScalarReference.AssertClose(expectedV, v, "v");
         ScalarReference.AssertClose(expectedW, w, "w");
     }
