@@ -39,7 +39,6 @@ internal static class BenchCommand
         bool json = r.GetValue(Json);
         if (!json) Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {b.Workers} workers: {b.WarmupSteps} warm-up steps, then {b.Windows} windows of {b.StepsPerWindow} steps");
         var result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
-        Console.Error.WriteLine($"gc: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1e6:F0} MB");
         if (!json) Console.Error.WriteLine();
         if (json)
         {

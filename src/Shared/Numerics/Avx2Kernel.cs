@@ -13,13 +13,13 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
 
     public static int HeightFor(int rows) => rows <= 2 ? 2 : rows <= 4 ? 4 : 6;
 
-    public static void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    public static void Tile(int height, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         switch (height)
         {
-            case 6: Tile6(kc, a, b, c, ldc, accumulate); break;
-            case 4: Tile4(kc, a, b, c, ldc, accumulate); break;
-            default: Tile2(kc, a, b, c, ldc, accumulate); break;
+            case 6: Tile6(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
+            case 4: Tile4(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
+            default: Tile2(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
         }
     }
 
@@ -36,7 +36,7 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile6(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile6(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -56,8 +56,8 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
             c40 = Fma.MultiplyAdd(x4, b0, c40); c41 = Fma.MultiplyAdd(x4, b1, c41);
             var x5 = Vector256.Create(a[5]);
             c50 = Fma.MultiplyAdd(x5, b0, c50); c51 = Fma.MultiplyAdd(x5, b1, c51);
-            a += 6;
-            b += 16;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
@@ -68,7 +68,7 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile4(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default;
@@ -84,8 +84,8 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
             c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
             var x3 = Vector256.Create(a[3]);
             c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
-            a += 4;
-            b += 16;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
@@ -94,7 +94,7 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile2(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile2(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
         for (int k = 0; k < kc; k++)
@@ -105,8 +105,8 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
             c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
             var x1 = Vector256.Create(a[1]);
             c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
-            a += 2;
-            b += 16;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);

@@ -15,13 +15,13 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
 
     public static int HeightFor(int rows) => rows <= 4 ? 4 : rows <= 8 ? 8 : 12;
 
-    public static void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    public static void Tile(int height, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         switch (height)
         {
-            case 12: Tile12(kc, a, b, c, ldc, accumulate); break;
-            case 8: Tile8(kc, a, b, c, ldc, accumulate); break;
-            default: Tile4(kc, a, b, c, ldc, accumulate); break;
+            case 12: Tile12(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
+            case 8: Tile8(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
+            default: Tile4(kc, a, aStride, b, bStride, c, ldc, accumulate); break;
         }
     }
 
@@ -38,7 +38,7 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile12(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile12(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
@@ -72,8 +72,8 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
             c100 = Avx512F.FusedMultiplyAdd(x10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x10, b1, c101);
             var x11 = Vector512.Create(a[11]);
             c110 = Avx512F.FusedMultiplyAdd(x11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x11, b1, c111);
-            a += 12;
-            b += 32;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
@@ -90,7 +90,7 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile8(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
@@ -115,8 +115,8 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
             c60 = Avx512F.FusedMultiplyAdd(x6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x6, b1, c61);
             var x7 = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(x7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x7, b1, c71);
-            a += 8;
-            b += 32;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
@@ -129,7 +129,7 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile4(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default;
@@ -145,8 +145,8 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
             c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
             var x3 = Vector512.Create(a[3]);
             c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
-            a += 4;
-            b += 32;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);

@@ -1,6 +1,6 @@
 // The contract between the GEMM driver (blocking and packing) and a register-tiled micro-kernel for
-// one instruction set. Both operands reach the kernel packed, so it only ever walks two contiguous
-// panels; ragged edges are zero-padded by the packing.
+// one instruction set. The kernel walks two panels with a stride per step of k (the driver passes packed
+// panels: height and NR); ragged edges are zero-padded by the packing.
 namespace Dpt.Numerics;
 
 internal unsafe interface IGemmKernel
@@ -16,8 +16,8 @@ internal unsafe interface IGemmKernel
     static abstract int HeightFor(int rows);
 
     /// <summary>
-    /// C[r,j] (+)= sum_{k&lt;kc} a[k*height + r] * b[k*NR + j] for r &lt; <paramref name="height"/> (a value
+    /// C[r,j] (+)= sum_{k&lt;kc} a[k*aStride + r] * b[k*bStride + j] for r &lt; <paramref name="height"/> (a value
     /// <see cref="HeightFor"/> returns) and j &lt; NR; C rows are <paramref name="ldc"/> floats apart.
     /// </summary>
-    static abstract void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate);
+    static abstract void Tile(int height, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate);
 }

@@ -12,8 +12,8 @@ internal readonly unsafe struct PortableKernel : IGemmKernel
 
     public static int HeightFor(int rows) => 4;
 
-    public static void Tile(int height, int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Tile4(kc, a, b, c, ldc, accumulate);
+    public static void Tile(int height, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate) =>
+        Tile4(kc, a, aStride, b, bStride, c, ldc, accumulate);
 
     // MultiplyAddEstimate fuses where the hardware can and falls back to multiply-then-add
     // elsewhere, unlike FusedMultiplyAdd, which would be emulated in software there.
@@ -34,7 +34,7 @@ internal readonly unsafe struct PortableKernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile4(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool accumulate)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                          c30 = default, c31 = default;
@@ -50,8 +50,8 @@ internal readonly unsafe struct PortableKernel : IGemmKernel
             c20 = Fma(x2, b0, c20); c21 = Fma(x2, b1, c21);
             var x3 = Vector128.Create(a[3]);
             c30 = Fma(x3, b0, c30); c31 = Fma(x3, b1, c31);
-            a += 4;
-            b += 8;
+            a += aStride;
+            b += bStride;
         }
         Store(c, c00, c01, accumulate);
         Store(c + 1 * ldc, c10, c11, accumulate);
