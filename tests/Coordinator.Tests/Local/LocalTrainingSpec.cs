@@ -1,6 +1,7 @@
 // Synchronous data-parallel SGD must be one algorithm whatever the number of workers: N workers on
 // shards of a batch equal one worker on the whole batch, up to the rounding of the sums.
 using Dpt.Coordinator.Runs;
+using Xunit.Abstractions;
 using Dpt.Coordinator.Training;
 using Dpt.Training;
 using static Dpt.Coordinator.Tests.Local.LocalRun;
