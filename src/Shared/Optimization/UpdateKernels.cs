@@ -176,6 +176,7 @@ internal static class UpdateKernels
             (_s, _lr, _wd) = (s, lr, wd);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update512(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -184,6 +185,7 @@ internal static class UpdateKernels
             Flush(wi - d * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update256(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -192,6 +194,7 @@ internal static class UpdateKernels
             Flush(wi - d * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update128(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -200,6 +203,7 @@ internal static class UpdateKernels
             Flush(wi - d * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update1(nuint i)
         {
             float wi = _w[(int)i];
@@ -225,6 +229,7 @@ internal static class UpdateKernels
             (_s, _lr, _wd, _mu, _nesterov) = (s, lr, wd, mu, nesterov);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update512(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -237,6 +242,7 @@ internal static class UpdateKernels
             Flush(wi - (_nesterov ? d + vi * _mu : vi) * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update256(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -249,6 +255,7 @@ internal static class UpdateKernels
             Flush(wi - (_nesterov ? d + vi * _mu : vi) * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update128(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -261,6 +268,7 @@ internal static class UpdateKernels
             Flush(wi - (_nesterov ? d + vi * _mu : vi) * _lr).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update1(nuint i)
         {
             float wi = _w[(int)i];
@@ -291,6 +299,7 @@ internal static class UpdateKernels
 
         // Operation order follows PyTorch's AdamW: decay w first, then the moments, then
         // w += −stepSize · (m / (√v / √bc2 + ε)).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update512(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -311,6 +320,7 @@ internal static class UpdateKernels
             Flush(Vector512.LoadUnsafe(ref w, i) * _decay - mi / denominator * _stepSize).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update256(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -331,6 +341,7 @@ internal static class UpdateKernels
             Flush(Vector256.LoadUnsafe(ref w, i) * _decay - mi / denominator * _stepSize).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update128(nuint i)
         {
             ref float w = ref MemoryMarshal.GetReference(_w);
@@ -351,6 +362,7 @@ internal static class UpdateKernels
             Flush(Vector128.LoadUnsafe(ref w, i) * _decay - mi / denominator * _stepSize).StoreUnsafe(ref w, i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Update1(nuint i)
         {
             float gi = Load1(_g, _g2, i) * _s;
