@@ -67,7 +67,7 @@ public class SharedThreadSpec(ITestOutputHelper output) : TestKit.TestKit(output
             if (Interlocked.Exchange(ref lane.Busy, 1) != 0) Interlocked.Increment(ref lane.Overlaps);
             lane.Threads[Thread.CurrentThread] = true;
             if (n != _next++) _outOfOrder++;
-            Thread.SpinWait(200);
+            Thread.SpinWait(50);
             Volatile.Write(ref lane.Busy, 0);
             if (n == count - 1) report.Tell((Self.Path.Name, _next, _outOfOrder));
         });
@@ -76,7 +76,7 @@ public class SharedThreadSpec(ITestOutputHelper output) : TestKit.TestKit(output
     [Fact]
     public void Each_actor_must_process_one_message_at_a_time_in_order_and_the_actors_of_a_thread_never_at_once()
     {
-        const int actors = 3, count = 2_000;
+        const int actors = 3, count = 500;
         var lane = new Lane();
         var sequences = Enumerable.Range(0, actors)
             .Select(i => OnThread("x", Props.Create(() => new Sequence(lane, count, TestActor)), $"sequence-{i}")).ToList();
@@ -245,7 +245,7 @@ public class SharedThreadSpec(ITestOutputHelper output) : TestKit.TestKit(output
         // What is counted is the OS's threads: a second thread started for one name in a race would serve no
         // actor and never end. Linux lists them in /proc; elsewhere there is nothing to count.
         if (!OperatingSystem.IsLinux()) return;
-        const int names = 30, creators = 4;
+        const int names = 16, creators = 4;
         var spawners = Enumerable.Range(0, creators).Select(_ => Sys.ActorOf(Props.Create(() => new Spawner()).WithDispatcher(Dispatchers.Pinned))).ToList();
         for (int n = 0; n < names; n++)
         {
