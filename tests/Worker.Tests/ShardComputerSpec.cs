@@ -1,7 +1,6 @@
 // The worker's arithmetic: a shard's gradient in the epoch's sample order, cut into chunks, and the
 // scoring of held-out ranges in their stored order.
 using Dpt.Data;
-using Dpt.Model;
 using Dpt.Training;
 using static Dpt.Worker.Tests.TinyTraining;
 
