@@ -12,7 +12,9 @@ internal sealed class ParameterAssembly(int length, int shards)
     private float[]? _own;
     private ReadOnlyMemory<float> _values;
     private long _pendingVersion = -1;
-    private int _pendingCount;
+    // Offsets of the shards whose range of the pending version arrived: a range that comes twice (a
+    // restarted worker pulls again) must not stand in for another shard's.
+    private readonly HashSet<int> _pendingOffsets = new();
 
     /// <summary>The latest version for which every shard's range has arrived; -1 before the first.</summary>
     public long Version { get; private set; } = -1;
@@ -23,12 +25,15 @@ internal sealed class ParameterAssembly(int length, int shards)
     /// <summary>Takes one shard's range; returns true when it completes a newer version.</summary>
     public bool Add(ParametersPublished published)
     {
-        if (published.Version <= Version) return false;
-        if (published.Version != _pendingVersion)
+        // Each shard publishes in order, but shards are not in step with each other: one can answer a pull
+        // with version v + 1 while another answers with v and publishes v + 1 next. A range older than the
+        // version being assembled is superseded, and must not discard the newer ranges.
+        if (published.Version <= Version || published.Version < _pendingVersion) return false;
+        if (published.Version > _pendingVersion)
         {
-            // A newer version supersedes a half-assembled one: a shard never publishes out of order.
+            // A newer version supersedes a half-assembled one.
             _pendingVersion = published.Version;
-            _pendingCount = 0;
+            _pendingOffsets.Clear();
         }
         if (MemoryMarshal.TryGetArray(published.Parameters, out var segment) && segment.Array is { } shared && shared.Length == length)
             _values = shared;
@@ -38,7 +43,7 @@ internal sealed class ParameterAssembly(int length, int shards)
             published.Parameters.Span.CopyTo(_own.AsSpan(published.Offset));
             _values = _own;
         }
-        if (++_pendingCount < shards) return false;
+        if (!_pendingOffsets.Add(published.Offset) || _pendingOffsets.Count < shards) return false;
         Version = _pendingVersion;
         return true;
     }

@@ -248,7 +248,9 @@ public sealed class CoordinatorActor : ReceiveActor
         Log.LogWarning("{Worker} was lost; its outstanding work goes to the other {Count} workers", name, _state.Workers.Count - 1);
         Send(_state.RemoveWorker(name));
         Report(new WorkersChanged(_state.Workers.ToList(), $"{name} lost"));
-        if (_state.Workers.Count == 0) Report(new WaitingForWorkers(0, 1));
+        // Before the first step the run waits for its minimum of workers; once begun, one worker lets it go on.
+        int required = _runStart == 0 ? _state.Plan.MinWorkers : 1;
+        if (_state.Workers.Count < required) Report(new WaitingForWorkers(_state.Workers.Count, required));
     }
 
     private void Send(IReadOnlyList<(string Worker, object Work)> work)

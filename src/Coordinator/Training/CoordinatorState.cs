@@ -75,15 +75,16 @@ public sealed class CoordinatorState
         return lost.SelectMany(r => Assign(r)).ToList();
     }
 
-    /// <summary>Splits the current step's batch over the workers: one <see cref="ComputeShard"/> per worker with a non-empty share.</summary>
+    /// <summary>Splits the current step's batch over the workers: one <see cref="ComputeShard"/> per worker with a
+    /// non-empty share. With no worker left (the last one was lost after pushing its shard of the previous step) the
+    /// batch waits for the next worker to join.</summary>
     public IReadOnlyList<(string Worker, object Work)> BeginStep()
     {
         if (Finished) throw new InvalidOperationException("training is finished; there is no next step");
         if (_round is not null) throw new InvalidOperationException($"{_round.Kind} round still in progress");
-        if (_workers.Count == 0) throw new InvalidOperationException("no worker to compute the step");
         var batch = _plan.BatchOf(StepInEpoch);
         _round = new Round(RoundKind.Step, batch, Step, Epoch, Step, EvaluationSet.Test);
-        return Assign(batch);
+        return _workers.Count == 0 ? Keep(batch) : Assign(batch);
     }
 
     /// <summary>Records an applied step. Returns false when <paramref name="applied"/> is not for the current step.</summary>

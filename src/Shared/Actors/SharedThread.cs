@@ -91,18 +91,28 @@ internal sealed class SharedThreadMailbox(ActorCell cell, int throughput, Shared
 /// <summary>The shared threads of one actor system, created on first use by name.</summary>
 internal sealed class SharedThreads(ILogger log)
 {
-    private readonly ConcurrentDictionary<string, SharedThread> _threads = new();
-    private volatile bool _stopped;
+    // A lock, not ConcurrentDictionary.GetOrAdd: its factory can run more than once when actors of different
+    // parents are created at once, and each run would start a thread that no actor uses and nothing stops.
+    // The lock also keeps StopAll from missing a thread started while it runs. Taken only when an actor is created.
+    private readonly Dictionary<string, SharedThread> _threads = new();
+    private bool _stopped;
 
     public SharedThread Get(string name)
     {
-        if (_stopped) throw new InvalidOperationException($"the actor system has terminated; no thread '{name}' can start");
-        return _threads.GetOrAdd(name, n => new SharedThread(n, log));
+        lock (_threads)
+        {
+            if (_stopped) throw new InvalidOperationException($"the actor system has terminated; no thread '{name}' can start");
+            if (!_threads.TryGetValue(name, out var thread)) _threads.Add(name, thread = new SharedThread(name, log));
+            return thread;
+        }
     }
 
     public void StopAll()
     {
-        _stopped = true;
-        foreach (var thread in _threads.Values) thread.Stop();
+        lock (_threads)
+        {
+            _stopped = true;
+            foreach (var thread in _threads.Values) thread.Stop();
+        }
     }
 }
