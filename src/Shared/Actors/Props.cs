@@ -53,7 +53,7 @@ public sealed class Props
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
         if (!Dispatchers.IsKnown(dispatcher))
-            throw new ArgumentException($"unknown dispatcher [{dispatcher}]; known: {Dispatchers.Default}, {Dispatchers.Pinned}", nameof(dispatcher));
+            throw new ArgumentException($"unknown dispatcher [{dispatcher}]; known: {Dispatchers.Default}, {Dispatchers.Pinned}, thread:<name>", nameof(dispatcher));
         return new Props(ActorType, _factory, dispatcher, SupervisorStrategy);
     }
 
