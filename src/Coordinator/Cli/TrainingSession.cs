@@ -50,12 +50,17 @@ internal static class TrainingSession
                     break;
                 case TrainingFinished f:
                     setup.ModelFile(f.Final.Parameters).Save(run.ModelPath);
-                    string reason = cancellation.IsCancellationRequested ? $"interrupted; continue with: dpt train --resume {run.Path}" : f.Reason;
-                    return new TrainingSummary(run.Path, reason, f.Epochs, f.Steps, f.ElapsedSeconds, last, best, targetAccuracy, firstAtTarget);
+                    bool interrupted = cancellation.IsCancellationRequested;
+                    return new TrainingSummary(run.Path, interrupted ? "interrupted" : f.Reason, f.Epochs, f.Steps, f.ElapsedSeconds,
+                        last, best, targetAccuracy, firstAtTarget, interrupted ? ResumeCommand(run.Path) : null);
                 case TrainingFailed failed:
                     throw new InvalidOperationException(failed.Reason);
             }
         }
         throw new InvalidOperationException("the coordinator stopped without reporting an end of training");
     }
+
+    /// <summary>dpt train --resume PATH, quoted for a shell where it needs to be.</summary>
+    private static string ResumeCommand(string path) =>
+        "dpt train --resume " + (path.Any(c => char.IsWhiteSpace(c) || "'\"$`\\&;|<>()*?".Contains(c)) ? $"'{path.Replace("'", "'\\''")}'" : path);
 }
