@@ -38,7 +38,12 @@ public sealed record ModelFile(MlpSpec Spec, float[] Parameters, FeatureScaler S
             if (parameters.Length != spec.CreateLayout().Length)
                 throw new InvalidDataException($"{path}: has {parameters.Length} parameters; a {spec} network has {spec.CreateLayout().Length}");
             var scaler = FeatureScaler.FromParameters(Enum.Parse<ScalingKind>(h["scaling"]!.GetValue<string>()), t["scaler.offset"], t["scaler.scale"]);
+            if (scaler.FeatureCount != spec.Inputs)
+                throw new InvalidDataException($"{path}: its feature scaler has {scaler.FeatureCount} features; a {spec} network takes {spec.Inputs}");
             var classes = h["classes"]?.AsArray().Select(x => x!.GetValue<string>()).ToArray();
+            int classCount = spec.Outputs == 1 ? 2 : spec.Outputs;
+            if (classes is not null && classes.Length < classCount)
+                throw new InvalidDataException($"{path}: names {classes.Length} classes; a {spec} network tells {classCount} apart");
             return new ModelFile(spec, parameters, scaler, classes, h["dataset"]?.GetValue<string>() ?? "");
         }
         catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or ArgumentException or FormatException or InvalidOperationException)
