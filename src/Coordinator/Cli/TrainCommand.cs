@@ -108,6 +108,12 @@ internal static class TrainCommand
             checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;
             if (r.GetResult(Epochs) is { Implicit: false }) options = options with { Epochs = r.GetValue(Epochs) };
+            if (options.Epochs <= checkpoint.Epoch)
+                throw r.GetResult(Epochs) is { Implicit: false }
+                    ? new InvalidOptionException("--epochs", options.Epochs.ToString(),
+                        $"expected a new total above the {checkpoint.Epoch} epochs the run in {resume} has done")
+                    : new InvalidOptionException("--resume", resume,
+                        $"the run has done all its {checkpoint.Epoch} epochs; give --epochs with a new total above {checkpoint.Epoch}");
         }
         else options = Bind(r);
         TrainingOptionsValidator.Validate(options);

@@ -142,6 +142,18 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
     }
 
     [Fact]
+    public async Task Resume_without_epochs_left_to_train_must_be_one_line_asking_for_a_new_total_with_exit_code_2()
+    {
+        using var copy = new TempDirectory();
+        string folder = run.CopyTo(copy);
+        string done = $"{TrainedRun.Epochs}";
+
+        DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--json"), "--resume", folder, $"all its {done} epochs", "--epochs");
+        DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--epochs", done), "--epochs", $"'{done}'", $"above the {done} epochs");
+        DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--epochs", "1"), "--epochs", "'1'", $"above the {done} epochs");
+    }
+
+    [Fact]
     public async Task Resume_from_a_folder_without_a_checkpoint_must_be_one_line_with_exit_code_2()
     {
         using var output = new TempDirectory();
