@@ -25,6 +25,9 @@ internal static class CliOptions
     public static Option<ulong> ULong(string name, ulong defaultValue, string description) =>
         Parsed(name, defaultValue, description, "a non-negative integer", s => (ulong.TryParse(s, Integer, Invariant, out ulong v), v), Show(defaultValue));
 
+    public static Option<ulong?> OptionalULong(string name, string description) =>
+        Parsed<ulong?>(name, null, description, "a non-negative integer", s => (ulong.TryParse(s, Integer, Invariant, out ulong v), v), optional: true);
+
     public static Option<float> Float(string name, float defaultValue, string description, string accepted = "a number") =>
         Parsed(name, defaultValue, description, accepted, s => (float.TryParse(s, Real, Invariant, out float v), v), Show(defaultValue));
 

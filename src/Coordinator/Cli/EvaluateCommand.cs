@@ -11,6 +11,8 @@ namespace Dpt.Coordinator.Cli;
 
 internal static class EvaluateCommand
 {
+    private static readonly TrainingOptions Defaults = new();
+
     private static readonly Argument<string> Model = new("MODEL") { Description = "A model file written by dpt train (run folder/model.dpt)" };
     private static readonly Option<string?> Dataset = CliOptions.OptionalString("--dataset",
         $"Data set: {string.Join(", ", TrainingOptionsValidator.Datasets)} [default: the one the model was trained on]");
@@ -18,9 +20,11 @@ internal static class EvaluateCommand
         $"Directory of the IDX files, or the CSV file to score [default: {MnistFormat.FashionMnistDirectory} for fashion-mnist; mnist and csv need it]");
     private static readonly Option<string> Split = CliOptions.String("--split", "test", "Which part to score: test or train (for CSV, --data is scored)");
     private static readonly string[] Splits = ["test", "train"];
-    private static readonly Option<int> Samples = CliOptions.Int("--samples", 10_000, "Synthetic sets only: training samples the model was trained with",
+    private static readonly Option<int?> Samples = CliOptions.OptionalInt("--samples",
+        $"Synthetic sets only: the training sample count the data was drawn with [default: the model's, {Defaults.SyntheticCount} for a model that does not record it]",
         TrainingOptionsValidator.Accepted.Samples);
-    private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Synthetic sets only: the seed the model was trained with");
+    private static readonly Option<ulong?> Seed = CliOptions.OptionalULong("--seed",
+        $"Synthetic sets only: the seed the data was drawn with [default: the model's, {Defaults.Seed} for a model that does not record it]");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object instead of tables");
 
     public static Command Create()
@@ -37,16 +41,15 @@ internal static class EvaluateCommand
         string path = r.GetValue(Model)!;
         string split = r.GetValue(Split)!;
         if (!Splits.Contains(split)) throw new InvalidOptionException("--split", split, $"expected {string.Join(" or ", Splits)}");
-        int samples = r.GetValue(Samples);
-        if (samples is < 10 or > 10_000_000)
+        if (r.GetValue(Samples) is { } samples && samples is < 10 or > 10_000_000)
             throw new InvalidOptionException("--samples", samples.ToString(), $"expected {TrainingOptionsValidator.Accepted.Samples}");
         var model = ModelFile.Load(path);
         var options = new TrainingOptions
         {
             Dataset = r.GetValue(Dataset) ?? model.Dataset,
             DataPath = r.GetValue(Data),
-            SyntheticCount = samples,
-            Seed = r.GetValue(Seed),
+            SyntheticCount = r.GetValue(Samples) ?? model.SyntheticCount ?? Defaults.SyntheticCount,
+            Seed = r.GetValue(Seed) ?? model.Seed ?? Defaults.Seed,
         };
         if (!TrainingOptionsValidator.Datasets.Contains(options.Dataset))
             throw new InvalidOptionException("--dataset", options.Dataset, $"expected {TrainingOptionsValidator.Accepted.Dataset}");

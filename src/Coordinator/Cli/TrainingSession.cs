@@ -49,7 +49,8 @@ internal static class TrainingSession
                     reporter.Notice($"waiting for workers: {w.Connected} of {w.Required} connected");
                     break;
                 case TrainingFinished f:
-                    setup.ModelFile(f.Final.Parameters).Save(run.ModelPath);
+                    (setup.ModelFile(f.Final.Parameters) with { SyntheticCount = setup.Options.SyntheticCount, Seed = setup.Options.Seed })
+                        .Save(run.ModelPath);
                     bool interrupted = cancellation.IsCancellationRequested;
                     return new TrainingSummary(run.Path, interrupted ? "interrupted" : f.Reason, f.Epochs, f.Steps, f.ElapsedSeconds,
                         last, best, targetAccuracy, firstAtTarget, interrupted ? ResumeCommand(run.Path) : null);

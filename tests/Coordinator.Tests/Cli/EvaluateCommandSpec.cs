@@ -31,6 +31,18 @@ public sealed class EvaluateCommandSpec(TrainedRun run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public async Task Without_data_options_it_must_score_the_synthetic_test_set_the_model_was_trained_with()
+    {
+        var result = await DptProcess.RunAsync("evaluate", ModelPath, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(Assert.Single(result.OutputLines)).RootElement;
+        Assert.Equal("blobs", json.GetProperty("dataset").GetString());
+        Assert.Equal(TrainedRun.TestSamples, json.GetProperty("samples").GetInt32());
+        Assert.Equal(run.EpochLines[^1].GetProperty("test_accuracy").GetDouble(), json.GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
     public async Task Tables_on_a_pipe_must_be_plain_text_with_percentages_without_a_space()
     {
         var result = await DptProcess.RunAsync(Arguments(ModelPath));

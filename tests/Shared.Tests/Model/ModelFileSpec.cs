@@ -27,7 +27,11 @@ public sealed class ModelFileSpec : IDisposable
     }
 
     private static ModelFile Sample() => new(Spec, Parameters(Spec.CreateLayout().Length, 11),
-        FeatureScaler.FromParameters(ScalingKind.Standardize, [0.5f, -1f, 2f], [2f, 0.25f, 1f / 3]), ["cat", "dog"], "csv");
+        FeatureScaler.FromParameters(ScalingKind.Standardize, [0.5f, -1f, 2f], [2f, 0.25f, 1f / 3]), ["cat", "dog"], "csv")
+    {
+        SyntheticCount = 1234,
+        Seed = 0xFEEDFACE_CAFEBEEF,
+    };
 
     [Fact]
     public void Saving_and_loading_must_give_back_the_same_model()
@@ -46,15 +50,18 @@ public sealed class ModelFileSpec : IDisposable
         Assert.Equal(saved.Scaler.Scale.ToArray(), loaded.Scaler.Scale.ToArray());
         Assert.Equal(saved.ClassNames, loaded.ClassNames);
         Assert.Equal("csv", loaded.Dataset);
+        Assert.Equal((1234, 0xFEEDFACE_CAFEBEEF), (loaded.SyntheticCount, loaded.Seed));
     }
 
     [Fact]
-    public void A_model_without_class_names_must_load_without_them()
+    public void A_model_without_class_names_or_synthetic_data_must_load_without_them()
     {
         string path = _directory.File("model.dpt");
-        (Sample() with { ClassNames = null }).Save(path);
+        (Sample() with { ClassNames = null, SyntheticCount = null, Seed = null }).Save(path);
 
-        Assert.Null(ModelFile.Load(path).ClassNames);
+        var loaded = ModelFile.Load(path);
+        Assert.Null(loaded.ClassNames);
+        Assert.Equal((null, null), (loaded.SyntheticCount, loaded.Seed));
     }
 
     [Fact]
