@@ -64,7 +64,8 @@ internal static class BenchCommand
             }));
             return Cli.Ok;
         }
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(result.Workload)).AddColumn("measure").AddColumn(new TableColumn("median").RightAligned());
+        Terminal.Console.WriteLine(result.Workload); // a line of its own: as the table's title it wrapped to the table's width
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("median").RightAligned());
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("workers", result.Workers.ToString());
         Row("global batch", result.Batch.ToString());

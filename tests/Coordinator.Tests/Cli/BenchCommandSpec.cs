@@ -25,6 +25,17 @@ public sealed class BenchCommandSpec
         Assert.Empty(result.ErrorLines);
     }
 
+    [Fact]
+    public async Task The_table_on_a_pipe_must_be_plain_text_under_the_workload_on_a_line_of_its_own()
+    {
+        var result = await DptProcess.RunAsync(Tiny);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain('\u001b', result.StandardOutput);
+        Assert.StartsWith("mlp-784-256-128-10 ", result.OutputLines[0]);
+        Assert.Contains(result.OutputLines, l => l.Contains("samples/s") && l.Contains('│'));
+    }
+
     [Theory]
     [InlineData("--workers 0", "--workers", "'0'", "an integer from 1 to 256")]
     [InlineData("--workers x", "--workers", "'x'", "an integer from 1 to 256")]
