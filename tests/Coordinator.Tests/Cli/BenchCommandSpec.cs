@@ -4,6 +4,7 @@ using System.Text.Json;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+[Collection(DptProcesses.Name)]
 public sealed class BenchCommandSpec
 {
     private static readonly string[] Tiny = ["bench", "--workers", "1", "--warmup", "5", "--steps", "10", "--windows", "2"];

@@ -8,6 +8,7 @@ using Dpt.Coordinator.Cli;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+[Collection(DptProcesses.Name)]
 public sealed class CliSpec
 {
     public static TheoryData<string> Commands => new() { "train", "evaluate", "bench" };

@@ -8,6 +8,16 @@ using Xunit.Sdk;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+/// <summary>
+/// The specs that start dpt processes run one at a time: each process trains on every core it is given,
+/// and the machine has two, shared with the other test assemblies' timing-sensitive actor specs.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class DptProcesses
+{
+    public const string Name = "dpt processes";
+}
+
 /// <summary>How a finished dpt run ended and what it printed.</summary>
 internal sealed record DptResult(string Command, int ExitCode, string StandardOutput, string StandardError)
 {

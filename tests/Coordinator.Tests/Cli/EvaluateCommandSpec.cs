@@ -4,6 +4,7 @@ using System.Text.Json;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+[Collection(DptProcesses.Name)]
 public sealed class EvaluateCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
 {
     private string ModelPath => Path.Combine(run.Folder, "model.dpt");

@@ -11,6 +11,7 @@ using Dpt.Training;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+[Collection(DptProcesses.Name)]
 public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
 {
     /// <summary>A run that would be quick if an invalid value slipped through; a case's own options replace these.</summary>

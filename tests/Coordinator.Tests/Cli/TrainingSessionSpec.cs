@@ -6,6 +6,7 @@ using Dpt.Coordinator.Runs;
 
 namespace Dpt.Coordinator.Tests.Cli;
 
+[Collection(DptProcesses.Name)]
 public sealed class TrainingSessionSpec
 {
     // Epochs of about a tenth of a second (20,000 samples in batches of 16 on one worker), far more than
