@@ -24,11 +24,13 @@ internal static class TrainingSession
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
 
         EpochReport? last = null, best = null, firstAtTarget = null;
+        bool stepped = false;
         await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
         {
             switch (e)
             {
                 case StepsCompleted { Steps: var steps } when steps.Count > 0:
+                    stepped = true;
                     reporter.Step(steps[^1]);
                     break;
                 case EpochCompleted { Report: var report }:
@@ -45,7 +47,9 @@ internal static class TrainingSession
                     new Checkpoint(setup.Options, c.Epoch, c.StepInEpoch, c.Step, c.ElapsedSeconds, c.Snapshot.Parameters, c.Snapshot.OptimizerState)
                         .Save(run.CheckpointPath);
                     break;
-                case WaitingForWorkers w:
+                // Before the first step the local workers are still registering, which takes milliseconds:
+                // only a wait after a worker was lost is news.
+                case WaitingForWorkers w when stepped:
                     reporter.Notice($"waiting for workers: {w.Connected} of {w.Required} connected");
                     break;
                 case TrainingFinished f:
