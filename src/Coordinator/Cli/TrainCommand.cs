@@ -1,6 +1,7 @@
 // `dpt train`: local-mode training (coordinator, parameter server and N workers in this process).
 // Configure from the options (or the checkpoint of --resume), validate, load the data, train, report.
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Dpt.Coordinator.Runs;
 using Dpt.Coordinator.Training;
 using Dpt.Data;
@@ -104,6 +105,10 @@ internal static class TrainCommand
         Checkpoint? checkpoint = null;
         if (r.GetValue(Resume) is { } resume)
         {
+            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json)
+                is { } ignored)
+                throw new InvalidOptionException(ignored.Option.Name, string.Join(" ", ignored.Tokens.Select(t => t.Value)),
+                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total) and --json go with --resume");
             resumed = RunFolder.Open(resume);
             checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;

@@ -2,6 +2,7 @@
 // read or written; --json prints one object per epoch; the run folder holds what a resumed run and
 // `dpt evaluate` need; bad data is one line and exit code 1; progress on a pipe is plain lines.
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dpt.Coordinator.Runs;
@@ -152,6 +153,20 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
         DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--json"), "--resume", folder, $"all its {done} epochs", "--epochs");
         DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--epochs", done), "--epochs", $"'{done}'", $"above the {done} epochs");
         DptAssert.UsageError(await DptProcess.RunAsync("train", "--resume", folder, "--epochs", "1"), "--epochs", "'1'", $"above the {done} epochs");
+    }
+
+    [Fact]
+    public async Task Resume_with_an_option_the_checkpoint_fixes_must_be_one_line_saying_which_options_go_with_it()
+    {
+        using var copy = new TempDirectory();
+        string folder = run.CopyTo(copy);
+        string[] Contents() => copy.Entries().Select(e => File.Exists(copy.File(e)) ? $"{e} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(copy.File(e))))}" : e).ToArray();
+        var before = Contents();
+
+        var result = await DptProcess.RunAsync("train", "--resume", folder, "--epochs", "5", "--lr", "0.5");
+
+        DptAssert.UsageError(result, "--lr", "'0.5'", "only --epochs (the new total) and --json go with --resume");
+        Assert.Equal(before, Contents());
     }
 
     [Fact]
