@@ -12,8 +12,12 @@ internal static class Cli
 {
     public const int Ok = 0, Failed = 1, Usage = 2;
 
+    /// <summary>Runs a command's action, turning the failures a user can cause into one line and an exit code.</summary>
     public static async Task<int> Run(Func<Task<int>> action)
     {
+        // System.CommandLine installs its Ctrl-C handler only once the action has returned its task; until
+        // then Ctrl-C kills the process. Return at once, so that loading data is already interruptible.
+        await Task.Yield();
         try
         {
             return await action();

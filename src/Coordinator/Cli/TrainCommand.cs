@@ -128,6 +128,11 @@ internal static class TrainCommand
         reporter.Started($"loading {options.Dataset}{(options.DataPath is null ? "" : $" from {options.DataPath}")} ...");
         var data = TrainingData.Load(options);
         var setup = TrainingSetup.Create(options, data, checkpoint);
+        if (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("dpt: interrupted while loading the data; nothing was written");
+            return Interrupted;
+        }
         // Only now that the data loaded and the run is set up: a run that cannot start leaves no folder behind.
         var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
         if (checkpoint is not null) run.TruncateMetrics(checkpoint.Epoch);

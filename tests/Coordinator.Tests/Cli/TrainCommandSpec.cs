@@ -219,6 +219,22 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
         Assert.Empty(output.Entries());
     }
 
+    [SignalFact]
+    public async Task Ctrl_C_while_the_data_loads_must_stop_with_exit_code_130_and_write_nothing()
+    {
+        using var output = new TempDirectory();
+        // About a second of drawing samples: time to be interrupted, well within System.CommandLine's 2 s grace.
+        using var dpt = DptProcess.Start(["train", "--dataset", "blobs", "--samples", "1500000", "--epochs", "1", "--output", output.Path]);
+        await dpt.WaitForOutputLineAsync(l => l.StartsWith("loading blobs", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+
+        dpt.Interrupt();
+        var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Equal(["dpt: interrupted while loading the data; nothing was written"], result.ErrorLines);
+        Assert.Empty(output.Entries());
+    }
+
     [Fact]
     public async Task Malformed_csv_data_must_be_one_line_naming_the_file_and_the_place()
     {
