@@ -41,8 +41,15 @@ internal static class BenchCommand
         if (b.Windows < 1) throw new InvalidOptionException("--windows", b.Windows.ToString(), $"expected {AtLeastOne}");
         bool json = r.GetValue(Json);
         if (!json) Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {b.Workers} workers: {b.WarmupSteps} warm-up steps, then {b.Windows} windows of {b.StepsPerWindow} steps");
-        var result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
-        if (!json) Console.Error.WriteLine();
+        BenchResult result;
+        try
+        {
+            result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
+        }
+        finally
+        {
+            if (!json) Console.Error.WriteLine(); // ends the progress line, also before a message that the run was interrupted
+        }
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>

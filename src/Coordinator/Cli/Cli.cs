@@ -1,5 +1,5 @@
 // What every command shares: turning failures into one clear line on standard error and an exit code
-// (2 for a bad option value, 1 for bad input data or a failed run), never a stack trace.
+// (2 for a bad option value, 1 for bad input data or a failed run, 130 for Ctrl-C), never a stack trace.
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -11,6 +11,9 @@ namespace Dpt.Coordinator.Cli;
 internal static class Cli
 {
     public const int Ok = 0, Failed = 1, Usage = 2;
+
+    /// <summary>The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it), so a script does not carry on as if it had finished.</summary>
+    public const int Interrupted = 130;
 
     /// <summary>Runs a command's action, turning the failures a user can cause into one line and an exit code.</summary>
     public static async Task<int> Run(Func<Task<int>> action)
@@ -32,6 +35,11 @@ internal static class Cli
         {
             Console.Error.WriteLine($"dpt: {e.Message}");
             return Failed;
+        }
+        catch (OperationCanceledException e)
+        {
+            Console.Error.WriteLine($"dpt: {e.Message}");
+            return Interrupted;
         }
         catch (InvalidOperationException e)
         {

@@ -13,9 +13,6 @@ namespace Dpt.Coordinator.Cli;
 
 internal static class TrainCommand
 {
-    /// <summary>The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it), so a script does not carry on as if it had finished.</summary>
-    public const int Interrupted = 130;
-
     private static readonly TrainingOptions Defaults = new();
 
     // Data
@@ -86,7 +83,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train a multi-layer perceptron in local mode: a coordinator, a parameter server and N worker actors in this process. "
-                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {Interrupted}).");
+                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {Cli.Interrupted}).");
         foreach (var option in new Option[]
                  {
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,
@@ -131,7 +128,7 @@ internal static class TrainCommand
         if (cancellation.IsCancellationRequested)
         {
             Console.Error.WriteLine("dpt: interrupted while loading the data; nothing was written");
-            return Interrupted;
+            return Cli.Interrupted;
         }
         // Only now that the data loaded and the run is set up: a run that cannot start leaves no folder behind.
         var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
@@ -141,7 +138,7 @@ internal static class TrainCommand
             ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation))
             : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation);
         reporter.Finished(summary);
-        return summary.Interrupted ? Interrupted : Cli.Ok;
+        return summary.Interrupted ? Cli.Interrupted : Cli.Ok;
     }
 
     private static string Describe(TrainingSetup s, RunFolder run, Checkpoint? resumed)

@@ -37,6 +37,21 @@ public sealed class BenchCommandSpec
         Assert.Contains(result.OutputLines, l => l.Contains("samples/s") && l.Contains('│'));
     }
 
+    [SignalFact]
+    public async Task Ctrl_C_must_stop_the_benchmark_with_one_line_saying_how_far_it_got_and_exit_code_130()
+    {
+        using var dpt = DptProcess.Start(["bench", "--workers", "1", "--warmup", "5", "--steps", "100000", "--windows", "2"]);
+        await dpt.WaitForLineAsync(l => l.EndsWith(" steps ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), standardError: true);
+
+        dpt.Interrupt();
+        var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Empty(result.StandardOutput);
+        Assert.Matches(@"^dpt: benchmark interrupted after \d+ of 200005 steps$", result.ErrorLines[^1]);
+        Assert.DoesNotContain("   at ", result.StandardError);
+    }
+
     [Theory]
     [InlineData("--workers 0", "--workers", "'0'", "an integer from 1 to 256")]
     [InlineData("--workers x", "--workers", "'x'", "an integer from 1 to 256")]

@@ -85,11 +85,19 @@ internal sealed class DptProcess : IDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Waits until a line of standard output satisfies <paramref name="predicate"/>; fails if the process ends or the time runs out first.</summary>
-    public async Task WaitForOutputLineAsync(Func<string, bool> predicate, TimeSpan timeout)
+    public string ErrorSoFar
+    {
+        get { lock (_error) return _error.ToString(); }
+    }
+
+    /// <summary>
+    /// Waits until a line of standard output (or error) satisfies <paramref name="predicate"/>; fails if the
+    /// process ends or the time runs out first. A carriage return ends a line too, as in progress displays.
+    /// </summary>
+    public async Task WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, bool standardError = false)
     {
         var deadline = Stopwatch.StartNew();
-        while (!OutputSoFar.Split('\n').Any(predicate))
+        while (!(standardError ? ErrorSoFar : OutputSoFar).Split('\n').Any(predicate))
         {
             if (_process.HasExited)
                 throw new XunitException($"dpt ended before printing the awaited line\n{await WaitForExitAsync(timeout)}");

@@ -225,7 +225,7 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
         using var output = new TempDirectory();
         // About a second of drawing samples: time to be interrupted, well within System.CommandLine's 2 s grace.
         using var dpt = DptProcess.Start(["train", "--dataset", "blobs", "--samples", "1500000", "--epochs", "1", "--output", output.Path]);
-        await dpt.WaitForOutputLineAsync(l => l.StartsWith("loading blobs", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await dpt.WaitForLineAsync(l => l.StartsWith("loading blobs", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         dpt.Interrupt();
         var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(15));

@@ -23,7 +23,7 @@ public sealed class TrainingSessionSpec
             "train", "--dataset", "blobs", "--samples", $"{Samples}", "--layers", "8", "--batch-size", $"{BatchSize}", "--workers", "1",
             "--epochs", $"{Epochs}", "--seed", "5", "--output", output.Path, "--name", "run",
         ]);
-        await dpt.WaitForOutputLineAsync(l => l.StartsWith("epoch ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await dpt.WaitForLineAsync(l => l.StartsWith("epoch ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         dpt.Interrupt();
         var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(15));
