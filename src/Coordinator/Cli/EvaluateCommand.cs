@@ -18,6 +18,8 @@ internal static class EvaluateCommand
         $"Data set: {string.Join(", ", TrainingOptionsValidator.Datasets)} [default: the one the model was trained on]");
     private static readonly Option<string?> Data = CliOptions.OptionalString("--data",
         $"Directory of the IDX files, or the CSV file to score [default: {MnistFormat.FashionMnistDirectory} for fashion-mnist; mnist and csv need it]");
+    private static readonly Option<string?> LabelColumn = CliOptions.OptionalString("--label-column",
+        "CSV only: label column name or 0-based index [default: last column]");
     private static readonly Option<string> Split = CliOptions.String("--split", "test", "Which part to score: test or train (for CSV, --data is scored)");
     private static readonly string[] Splits = ["test", "train"];
     private static readonly Option<int?> Samples = CliOptions.OptionalInt("--samples",
@@ -31,7 +33,7 @@ internal static class EvaluateCommand
     {
         var command = new Command("evaluate", "Score a trained model: accuracy, mean loss and the confusion matrix.");
         command.Arguments.Add(Model);
-        foreach (var option in new Option[] { Dataset, Data, Split, Samples, Seed, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { Dataset, Data, LabelColumn, Split, Samples, Seed, Json }) command.Options.Add(option);
         command.SetAction((r, _) => Cli.Run(() => Task.FromResult(Run(r))));
         return command;
     }
@@ -53,8 +55,7 @@ internal static class EvaluateCommand
         };
         if (!TrainingOptionsValidator.Datasets.Contains(options.Dataset))
             throw new InvalidOptionException("--dataset", options.Dataset, $"expected {TrainingOptionsValidator.Accepted.Dataset}");
-        var (train, test) = TrainingData.LoadRaw(options);
-        var data = split == "train" || options.Dataset == "csv" ? train : test ?? throw new InvalidOptionException("--split", split, "this data set has no test part");
+        var data = options.Dataset == "csv" ? LoadCsv(model, options.DataPath, r.GetValue(LabelColumn)) : Load(options, split);
         CheckFits(model, path, data, options.DataPath ?? $"the {options.Dataset} data set");
         model.Scaler.Apply(data);
         var mlp = new Mlp(model.Spec);
@@ -100,6 +101,27 @@ internal static class EvaluateCommand
         }
         console.Write(table);
         return Cli.Ok;
+    }
+
+    /// <summary>The training or test part of a data set the options name (drawn again, for a synthetic one).</summary>
+    private static Dataset Load(TrainingOptions options, string split)
+    {
+        var (train, test) = TrainingData.LoadRaw(options);
+        return split == "train" ? train : test ?? throw new InvalidOptionException("--split", split, "this data set has no test part");
+    }
+
+    /// <summary>A CSV file to score, its class labels numbered as the model numbers them (a file may hold only some of the classes).</summary>
+    private static Dataset LoadCsv(ModelFile model, string? path, string? labelColumn)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new InvalidOptionException("--data", "", "the csv data set needs --data PATH naming the CSV file to score");
+        var options = new CsvOptions
+        {
+            ClassNames = model.ClassNames,
+            ClassCount = model.ClassNames is null ? Math.Max(2, model.Spec.Outputs) : null,
+        };
+        if (labelColumn is not null)
+            options = int.TryParse(labelColumn, out int index) ? options with { LabelColumnIndex = index } : options with { LabelColumnName = labelColumn };
+        return CsvDataset.Load(path, options);
     }
 
     /// <summary>Refuses data the model cannot score: regression targets, another number of features, more classes than outputs.</summary>

@@ -44,6 +44,30 @@ public sealed class EvaluateCommandSpec(TrainedRun run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public async Task A_csv_file_with_some_of_the_classes_must_be_scored_with_the_models_class_numbering()
+    {
+        using var directory = new TempDirectory();
+        // Three named classes, each marked by one large feature: a model learns them perfectly.
+        string[] classes = ["cat", "dog", "eel"];
+        var random = new Random(17);
+        string Row(int c) => string.Join(",", Enumerable.Range(0, 3).Select(f => (f == c ? 5 : 0) + random.NextDouble() * 0.1)
+            .Select(x => x.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))) + "," + classes[c];
+        File.WriteAllLines(directory.File("train.csv"), ["a,b,c,animal", .. Enumerable.Range(0, 90).Select(i => Row(i % 3))]);
+        File.WriteAllLines(directory.File("dogs-and-eels.csv"), ["a,b,c,animal", .. Enumerable.Range(0, 20).Select(i => Row(1 + i % 2))]);
+        var trained = await DptProcess.RunAsync("train", "--dataset", "csv", "--data", directory.File("train.csv"), "--layers", "8", "--epochs", "30",
+            "--batch-size", "10", "--lr", "0.1", "--workers", "1", "--seed", "2", "--output", directory.Path, "--name", "csv", "--json");
+        Assert.True(trained.ExitCode == 0, trained.ToString());
+        Assert.Equal(1.0, JsonDocument.Parse(trained.OutputLines[^1]).RootElement.GetProperty("train_accuracy").GetDouble());
+
+        var result = await DptProcess.RunAsync("evaluate", Path.Combine(directory.File("csv"), "model.dpt"), "--data", directory.File("dogs-and-eels.csv"), "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(Assert.Single(result.OutputLines)).RootElement;
+        Assert.Equal(classes, json.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(1.0, json.GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
     public async Task Tables_on_a_pipe_must_be_plain_text_with_percentages_without_a_space()
     {
         var result = await DptProcess.RunAsync(Arguments(ModelPath));
