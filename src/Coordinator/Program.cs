@@ -1,5 +1,5 @@
-// dpt: the distributed data-parallel trainer's command line. Parse, report a bad option in one line
-// (exit code 2), otherwise run the command.
+// dpt: the distributed data-parallel trainer's command line. Parse; report a command line that does not
+// parse in one line (exit code 2); otherwise run the command, which reports its own failures in one line.
 using System.CommandLine;
 using Dpt.Coordinator.Cli;
 
@@ -9,12 +9,12 @@ var root = new RootCommand("dpt: data-parallel training of multi-layer perceptro
     BenchCommand.Create(),
     EvaluateCommand.Create(),
 };
+CliHelp.Install(root);
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"dpt: {parsed.Errors[0].Message}");
-    if (!parsed.Errors[0].Message.StartsWith("--", StringComparison.Ordinal)) Console.Error.WriteLine("Run 'dpt --help' for the commands and options.");
+    Console.Error.WriteLine(Cli.DescribeParseErrors(parsed));
     return Cli.Usage;
 }
 return await parsed.InvokeAsync();

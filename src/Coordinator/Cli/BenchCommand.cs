@@ -9,11 +9,14 @@ namespace Dpt.Coordinator.Cli;
 
 internal static class BenchCommand
 {
-    private static readonly Option<int> Workers = CliOptions.Int("--workers", 1, "Worker actors (one thread each)");
-    private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, "Global mini-batch per step");
-    private static readonly Option<int> Warmup = CliOptions.Int("--warmup", 100, "Steps run before measuring (JIT, caches, throughput estimates)");
-    private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window");
-    private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows; the median window is reported");
+    private const string AtLeastOne = "an integer >= 1";
+
+    private static readonly Option<int> Workers = CliOptions.Int("--workers", 1, "Worker actors (one thread each)", TrainingOptionsValidator.Accepted.Workers);
+    private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, $"Global mini-batch per step, from --workers to {TrainingOptionsValidator.MaxBatch}",
+        $"an integer from --workers to {TrainingOptionsValidator.MaxBatch}");
+    private static readonly Option<int> Warmup = CliOptions.Int("--warmup", 100, "Steps run before measuring (JIT, caches, throughput estimates)", AtLeastOne);
+    private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window", AtLeastOne);
+    private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows; the median window is reported", AtLeastOne);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Seed of the synthetic data and initialisation");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object instead of the table");
 
@@ -30,16 +33,23 @@ internal static class BenchCommand
     {
         var b = new BenchOptions(r.GetValue(Workers), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed));
         if (b.Workers is < 1 or > TrainingOptionsValidator.MaxWorkers)
-            throw new InvalidOptionException("--workers", b.Workers.ToString(), $"expected an integer from 1 to {TrainingOptionsValidator.MaxWorkers}");
+            throw new InvalidOptionException("--workers", b.Workers.ToString(), $"expected {TrainingOptionsValidator.Accepted.Workers}");
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
             throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
-        if (b.WarmupSteps < 1) throw new InvalidOptionException("--warmup", b.WarmupSteps.ToString(), "expected an integer >= 1");
-        if (b.StepsPerWindow < 1) throw new InvalidOptionException("--steps", b.StepsPerWindow.ToString(), "expected an integer >= 1");
-        if (b.Windows < 1) throw new InvalidOptionException("--windows", b.Windows.ToString(), "expected an integer >= 1");
+        if (b.WarmupSteps < 1) throw new InvalidOptionException("--warmup", b.WarmupSteps.ToString(), $"expected {AtLeastOne}");
+        if (b.StepsPerWindow < 1) throw new InvalidOptionException("--steps", b.StepsPerWindow.ToString(), $"expected {AtLeastOne}");
+        if (b.Windows < 1) throw new InvalidOptionException("--windows", b.Windows.ToString(), $"expected {AtLeastOne}");
         bool json = r.GetValue(Json);
         if (!json) Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {b.Workers} workers: {b.WarmupSteps} warm-up steps, then {b.Windows} windows of {b.StepsPerWindow} steps");
-        var result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
-        if (!json) Console.Error.WriteLine();
+        BenchResult result;
+        try
+        {
+            result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
+        }
+        finally
+        {
+            if (!json) Console.Error.WriteLine(); // ends the progress line, also before a message that the run was interrupted
+        }
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -61,7 +71,8 @@ internal static class BenchCommand
             }));
             return Cli.Ok;
         }
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(result.Workload)).AddColumn("measure").AddColumn(new TableColumn("median").RightAligned());
+        Terminal.Console.WriteLine(result.Workload); // a line of its own: as the table's title it wrapped to the table's width
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("median").RightAligned());
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("workers", result.Workers.ToString());
         Row("global batch", result.Batch.ToString());
@@ -75,7 +86,7 @@ internal static class BenchCommand
         Row("windows (samples/s)", string.Join(", ", result.WindowSamplesPerSecond.Select(w => w.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
         Row("measured", $"{result.Steps} steps in {result.Seconds:F2} s");
         Row("GEMM path", result.GemmPath);
-        AnsiConsole.Write(table);
+        Terminal.Console.Write(table);
         return Cli.Ok;
     }
 

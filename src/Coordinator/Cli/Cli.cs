@@ -1,5 +1,8 @@
 // What every command shares: turning failures into one clear line on standard error and an exit code
-// (2 for a bad option value, 1 for bad input data or a failed run), never a stack trace.
+// (2 for a bad option value, 1 for bad input data or a failed run, 130 for Ctrl-C), never a stack trace.
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using Dpt.Data;
 using Dpt.Training;
 
@@ -9,8 +12,15 @@ internal static class Cli
 {
     public const int Ok = 0, Failed = 1, Usage = 2;
 
+    /// <summary>The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it), so a script does not carry on as if it had finished.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Runs a command's action, turning the failures a user can cause into one line and an exit code.</summary>
     public static async Task<int> Run(Func<Task<int>> action)
     {
+        // System.CommandLine installs its Ctrl-C handler only once the action has returned its task; until
+        // then Ctrl-C kills the process. Return at once, so that loading data is already interruptible.
+        await Task.Yield();
         try
         {
             return await action();
@@ -26,6 +36,11 @@ internal static class Cli
             Console.Error.WriteLine($"dpt: {e.Message}");
             return Failed;
         }
+        catch (OperationCanceledException e)
+        {
+            Console.Error.WriteLine($"dpt: {e.Message}");
+            return Interrupted;
+        }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"dpt: training failed: {e.Message}");
@@ -33,29 +48,90 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// The one line that reports what is wrong with a command line that did not parse: the option, the
+    /// value and what is accepted; an unknown option or command and where the valid ones are listed.
+    /// </summary>
+    public static string DescribeParseErrors(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        string path = CliHelp.CommandPath(command);
+
+        // A value one of the option parsers refused says everything already.
+        if (parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("--", StringComparison.Ordinal)) is { } refused)
+            return $"dpt: {refused.Message}";
+
+        // An option without its value (--epochs at the end, or followed by another option), or given twice.
+        foreach (var error in parsed.Errors)
+            if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } o)
+            {
+                string name = o.Option.Name;
+                return o.Tokens.Count == 0
+                    ? $"dpt: {name}: the value is missing; expected {CliOptions.Accepted(o.Option)}"
+                    : $"dpt: {name}: given {o.Tokens.Count} times ('{string.Join("', '", o.Tokens.Select(t => t.Value))}'); expected one value";
+            }
+
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            string token = parsed.UnmatchedTokens[0];
+            if (token.StartsWith('-'))
+                return $"{path}: '{token}' is not an option{Suggest(token, command.Options.Select(o => o.Name))}; expected one of the options '{path} --help' lists";
+            if (command.Subcommands.Count > 0)
+                return $"dpt: '{token}' is not a command; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}";
+            return $"{path}: unexpected argument '{token}'; '{path} --help' lists the arguments and options";
+        }
+
+        if (command.Subcommands.Count > 0 && parsed.CommandResult.Children.All(c => c is not CommandResult))
+            return $"dpt: a command is missing; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))} ('{path} --help' describes them)";
+        if (command.Arguments.FirstOrDefault(a => parsed.CommandResult.GetResult(a) is not { Tokens.Count: > 0 }) is { } missing)
+            return $"{path}: the {missing.Name} argument is missing; expected {(missing.Description is { Length: > 0 } d ? char.ToLowerInvariant(d[0]) + d[1..] : "a value")}";
+        return $"{path}: {parsed.Errors[0].Message}";
+    }
+
+    /// <summary>", did you mean '--epochs'?" when one of <paramref name="names"/> is a typo away from <paramref name="token"/>.</summary>
+    private static string Suggest(string token, IEnumerable<string> names)
+    {
+        var best = names.Select(n => (Name: n, Distance: EditDistance(token, n))).OrderBy(x => x.Distance).FirstOrDefault();
+        return best.Name is not null && best.Distance <= Math.Max(1, token.Length / 4) ? $" (did you mean '{best.Name}'?)" : "";
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
+    }
+
     /// <summary>Builds optimizer options, reporting a value they refuse under its command-line name.</summary>
-    public static T Build<T>(object kind, Func<T> build)
+    public static T Build<T>(Func<T> build)
     {
         try
         {
             return build();
         }
-        catch (ArgumentException e) when (e.ParamName is { } name && OptionNames.TryGetValue(name, out var option))
+        catch (ArgumentException e) when (e.ParamName is { } name && OptimizerOptionNames.TryGetValue(name, out var option))
         {
-            throw new InvalidOptionException(option, e is ArgumentOutOfRangeException { ActualValue: { } v } ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! : "?",
-                FirstLine(e.Message));
+            string value = e is ArgumentOutOfRangeException { ActualValue: { } v } ? Convert.ToString(v, CultureInfo.InvariantCulture)! : "?";
+            throw new InvalidOptionException(option.Name, value, $"expected {option.Accepted}");
         }
     }
 
-    private static readonly Dictionary<string, string> OptionNames = new()
+    private static readonly Dictionary<string, (string Name, string Accepted)> OptimizerOptionNames = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Momentum"] = "--momentum", ["Beta1"] = "--beta1", ["Beta2"] = "--beta2", ["Epsilon"] = "--eps", ["WeightDecay"] = "--weight-decay",
-        ["momentum"] = "--momentum", ["beta1"] = "--beta1", ["beta2"] = "--beta2", ["epsilon"] = "--eps", ["weightDecay"] = "--weight-decay",
+        ["Momentum"] = ("--momentum", TrainingOptionsValidator.Accepted.Momentum),
+        ["Beta1"] = ("--beta1", TrainingOptionsValidator.Accepted.Beta),
+        ["Beta2"] = ("--beta2", TrainingOptionsValidator.Accepted.Beta),
+        ["Epsilon"] = ("--eps", TrainingOptionsValidator.Accepted.Epsilon),
+        ["WeightDecay"] = ("--weight-decay", TrainingOptionsValidator.Accepted.WeightDecay),
     };
-
-    private static string FirstLine(string message)
-    {
-        int paren = message.IndexOf(" (Parameter", StringComparison.Ordinal);
-        return (paren > 0 ? message[..paren] : message).Split('\n')[0];
-    }
 }

@@ -9,7 +9,7 @@ namespace Dpt.Coordinator.Cli;
 
 internal sealed class ConsoleReporter : IProgressReporter
 {
-    private readonly IAnsiConsole _console = AnsiConsole.Console;
+    private readonly IAnsiConsole _console = Terminal.Console;
     private ProgressContext? _progress;
     private ProgressTask? _bar;
     private int _barEpoch = -1;
@@ -17,7 +17,7 @@ internal sealed class ConsoleReporter : IProgressReporter
 
     public ConsoleReporter(int epochs) => _epochs = epochs;
 
-    public bool Interactive => _console.Profile.Capabilities.Interactive;
+    public bool Interactive => Terminal.IsInteractive;
 
     /// <summary>Runs <paramref name="body"/> under a live progress display when the terminal can show one.</summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> body)
@@ -38,7 +38,7 @@ internal sealed class ConsoleReporter : IProgressReporter
         return result;
     }
 
-    public void Started(string description) => _console.MarkupLine(Markup.Escape(description));
+    public void Started(string description) => WriteLine(description);
 
     public void Step(StepCompleted step)
     {
@@ -50,7 +50,8 @@ internal sealed class ConsoleReporter : IProgressReporter
         }
         _bar.Value = step.StepInEpoch + 1;
         if (step.StepInEpoch % 16 == 0)
-            _bar.Description = Markup.Escape($"epoch {step.Epoch + 1}/{_epochs}  loss {step.Metrics.MeanLoss:F4}  step {step.Times.StepSeconds * 1e3:F2} ms");
+            _bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {step.Epoch + 1}/{_epochs}  loss {step.Metrics.MeanLoss:F4}  step {step.Times.StepSeconds * 1e3:F2} ms"));
     }
 
     public void Epoch(EpochReport r)
@@ -63,44 +64,56 @@ internal sealed class ConsoleReporter : IProgressReporter
             _bar.StopTask();
             _bar = null;
         }
-        else _console.WriteLine(line);
+        else WriteLine(line);
     }
 
     public void Notice(string message)
     {
-        if (_progress is null) _console.MarkupLine($"[yellow]{Markup.Escape(message)}[/]");
-        else Console.Error.WriteLine(message);
+        if (_progress is not null) Console.Error.WriteLine(message);
+        else if (Interactive) _console.MarkupLine($"[yellow]{Markup.Escape(message)}[/]");
+        else Console.Out.WriteLine(message);
     }
 
     public void Finished(TrainingSummary s)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("summary").AddColumn("").AddColumn("");
+        var table = new Table().Border(TableBorder.Rounded).Title("summary").HideHeaders().AddColumn("").AddColumn("");
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("stopped because", s.Reason);
         Row("epochs, steps", $"{s.Epochs}, {s.Steps}");
-        Row("elapsed", $"{s.ElapsedSeconds:F1} s");
+        Row("elapsed", Invariant($"{s.ElapsedSeconds:F1} s"));
         if (s.Last is { } last)
         {
-            Row("final train loss / accuracy", $"{last.TrainLoss:F4} / {last.TrainAccuracy:P2}");
-            if (last.TestAccuracy is { } t) Row("final test loss / accuracy", $"{last.TestLoss:F4} / {t:P2}");
-            if (last.ValidationAccuracy is { } v) Row("final validation accuracy", $"{v:P2}");
-            Row("samples/s (last epoch)", $"{last.SamplesPerSecond:N0}");
+            Row("final train loss / accuracy", Invariant($"{last.TrainLoss:F4} / {Terminal.Percent(last.TrainAccuracy)}"));
+            if (last.TestAccuracy is { } t) Row("final test loss / accuracy", Invariant($"{last.TestLoss:F4} / {Terminal.Percent(t)}"));
+            if (last.ValidationAccuracy is { } v) Row("final validation accuracy", Terminal.Percent(v));
+            Row("samples/s (last epoch)", Invariant($"{last.SamplesPerSecond:N0}"));
         }
-        if (s.Best?.TestAccuracy is { } best) Row("best test accuracy", $"{best:P2} (epoch {s.Best.Epoch + 1}, {s.Best.ElapsedSeconds:F1} s)");
+        if (s.Best?.TestAccuracy is { } best)
+            Row("best test accuracy", Invariant($"{Terminal.Percent(best)} (epoch {s.Best.Epoch + 1}, {s.Best.ElapsedSeconds:F1} s)"));
         if (s.TargetAccuracy is { } target)
-            Row($"time to {target:P1} test accuracy", s.FirstAtTarget is { } at ? $"{at.ElapsedSeconds:F1} s (epoch {at.Epoch + 1})" : "not reached");
+            Row($"time to {Terminal.Percent(target, 1)} test accuracy",
+                s.FirstAtTarget is { } at ? Invariant($"{at.ElapsedSeconds:F1} s (epoch {at.Epoch + 1})") : "not reached");
         Row("run folder", s.RunPath);
         _console.Write(table);
+        if (s.ResumeCommand is { } resume) WriteLine($"continue with: {resume}");
     }
 
     public void Dispose() { }
 
+    /// <summary>A line through Spectre on a terminal, as it is on standard output otherwise.</summary>
+    private void WriteLine(string line)
+    {
+        if (Interactive) _console.WriteLine(line);
+        else Console.Out.WriteLine(line);
+    }
+
     private string Line(EpochReport r)
     {
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"epoch {r.Epoch + 1,3}/{_epochs}  train loss {r.TrainLoss:F4}  train acc {r.TrainAccuracy:P2}");
-        if (r.TestAccuracy is { } t) text += string.Create(CultureInfo.InvariantCulture, $"  test acc {t:P2}");
-        if (r.ValidationAccuracy is { } v) text += string.Create(CultureInfo.InvariantCulture, $"  val acc {v:P2}");
-        return text + string.Create(CultureInfo.InvariantCulture, $"  {r.SamplesPerSecond,9:N0} samples/s  elapsed {r.ElapsedSeconds,6:F1} s");
+        var text = Invariant($"epoch {r.Epoch + 1,3}/{_epochs}  train loss {r.TrainLoss:F4}  train acc {Terminal.Percent(r.TrainAccuracy)}");
+        if (r.TestAccuracy is { } t) text += $"  test acc {Terminal.Percent(t)}";
+        if (r.ValidationAccuracy is { } v) text += $"  val acc {Terminal.Percent(v)}";
+        return text + Invariant($"  {r.SamplesPerSecond,9:N0} samples/s  elapsed {r.ElapsedSeconds,6:F1} s");
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

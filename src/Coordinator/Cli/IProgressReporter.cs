@@ -14,5 +14,9 @@ internal interface IProgressReporter : IDisposable
 }
 
 /// <summary>What a finished session prints last.</summary>
+/// <param name="ResumeCommand">How to continue an interrupted run; null when it ran to its end.</param>
 internal sealed record TrainingSummary(string RunPath, string Reason, int Epochs, long Steps, double ElapsedSeconds,
-    EpochReport? Last, EpochReport? Best, double? TargetAccuracy, EpochReport? FirstAtTarget);
+    EpochReport? Last, EpochReport? Best, double? TargetAccuracy, EpochReport? FirstAtTarget, string? ResumeCommand = null)
+{
+    public bool Interrupted => ResumeCommand is not null;
+}

@@ -1,6 +1,7 @@
 // `dpt train`: local-mode training (coordinator, parameter server and N workers in this process).
 // Configure from the options (or the checkpoint of --resume), validate, load the data, train, report.
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Dpt.Coordinator.Runs;
 using Dpt.Coordinator.Training;
 using Dpt.Data;
@@ -18,62 +19,76 @@ internal static class TrainCommand
     private static readonly Option<string> Dataset = CliOptions.String("--dataset", Defaults.Dataset,
         $"Data set: {string.Join(", ", TrainingOptionsValidator.Datasets)}");
     private static readonly Option<string?> Data = CliOptions.OptionalString("--data",
-        $"Directory of the IDX files (fashion-mnist defaults to {MnistFormat.FashionMnistDirectory}) or the training CSV file");
-    private static readonly Option<string?> TestData = CliOptions.OptionalString("--test-data", "CSV only: the test CSV file");
+        $"Directory of the IDX files, or the training CSV file [default: {MnistFormat.FashionMnistDirectory} for fashion-mnist; mnist and csv need it]");
+    private static readonly Option<string?> TestData = CliOptions.OptionalString("--test-data", "CSV only: the test CSV file [default: none, no test set]");
     private static readonly Option<string?> LabelColumn = CliOptions.OptionalString("--label-column", "CSV only: label column name or 0-based index [default: last column]");
-    private static readonly Option<int> Samples = CliOptions.Int("--samples", Defaults.SyntheticCount, "Synthetic sets only: training samples (the test set gets a fifth as many)");
+    private static readonly Option<int> Samples = CliOptions.Int("--samples", Defaults.SyntheticCount, "Synthetic sets only: training samples (the test set gets a fifth as many)",
+        TrainingOptionsValidator.Accepted.Samples);
     private static readonly Option<ScalingKind?> Scaling = CliOptions.OptionalEnum<ScalingKind>("--scaling",
         $"Feature scaling fitted on the training set: {string.Join(", ", CliOptions.Names<ScalingKind>())} [default: divide255 for images, standardize for CSV, none for synthetic]");
-    private static readonly Option<double> ValidationSplit = CliOptions.Double("--validation-split", 0, "Fraction of the training set held out for validation, in [0, 1)");
+    private static readonly Option<double> ValidationSplit = CliOptions.Double("--validation-split", Defaults.ValidationSplit, "Fraction of the training set held out for validation, in [0, 1)",
+        TrainingOptionsValidator.Accepted.ValidationSplit);
 
     // Model
-    private static readonly Option<int[]> Layers = CliOptions.IntList("--layers", Defaults.Hidden, "Hidden layer sizes, comma-separated (input and output sizes come from the data)");
+    private static readonly Option<int[]> Layers = CliOptions.IntList("--layers", Defaults.Hidden, "Hidden layer sizes, comma-separated (input and output sizes come from the data)",
+        TrainingOptionsValidator.Accepted.Layers);
     private static readonly Option<Activation> ActivationOption = CliOptions.Enum("--activation", Defaults.Activation, "Hidden activation");
-    private static readonly Option<float> LeakySlope = CliOptions.Float("--leaky-slope", Defaults.LeakySlope, "Leaky ReLU slope for negative inputs, in [0, 1)");
+    private static readonly Option<float> LeakySlope = CliOptions.Float("--leaky-slope", Defaults.LeakySlope, "Leaky ReLU slope for negative inputs, in [0, 1)",
+        TrainingOptionsValidator.Accepted.LeakySlope);
     private static readonly Option<OutputLoss> Loss = CliOptions.Enum("--loss", Defaults.Loss, "Output activation and loss");
     private static readonly Option<InitScheme?> Init = CliOptions.OptionalEnum<InitScheme>("--init",
         $"Weight initialisation: {string.Join(", ", CliOptions.Names<InitScheme>())} [default: he-uniform for relu and leaky-relu, xavier-uniform otherwise]");
 
     // Optimizer
     private static readonly Option<OptimizerKind> Optimizer = CliOptions.Enum("--optimizer", Defaults.Optimizer.Kind, "Optimizer (adam is AdamW: decoupled weight decay)");
-    private static readonly Option<float> LearningRate = CliOptions.Float("--lr", Defaults.LearningRate, "Initial learning rate");
-    private static readonly Option<float> Momentum = CliOptions.Float("--momentum", Defaults.Optimizer.Momentum, "Momentum coefficient for momentum and nesterov, in [0, 1)");
-    private static readonly Option<float> Beta1 = CliOptions.Float("--beta1", Defaults.Optimizer.Beta1, "Adam's first-moment decay, in [0, 1)");
-    private static readonly Option<float> Beta2 = CliOptions.Float("--beta2", Defaults.Optimizer.Beta2, "Adam's second-moment decay, in [0, 1)");
-    private static readonly Option<float> Epsilon = CliOptions.Float("--eps", Defaults.Optimizer.Epsilon, "Adam's epsilon, > 0");
-    private static readonly Option<float> WeightDecay = CliOptions.Float("--weight-decay", Defaults.Optimizer.WeightDecay, "Weight decay on weights (not biases), >= 0");
-    private static readonly Option<float?> ClipNorm = CliOptions.OptionalFloat("--clip-norm", "Clip the averaged gradient to this global L2 norm [default: no clipping]");
+    private static readonly Option<float> LearningRate = CliOptions.Float("--lr", Defaults.LearningRate, "Initial learning rate, > 0", TrainingOptionsValidator.Accepted.LearningRate);
+    private static readonly Option<float> Momentum = CliOptions.Float("--momentum", Defaults.Optimizer.Momentum, "Momentum coefficient for momentum and nesterov, in [0, 1)",
+        TrainingOptionsValidator.Accepted.Momentum);
+    private static readonly Option<float> Beta1 = CliOptions.Float("--beta1", Defaults.Optimizer.Beta1, "Adam's first-moment decay, in [0, 1)", TrainingOptionsValidator.Accepted.Beta);
+    private static readonly Option<float> Beta2 = CliOptions.Float("--beta2", Defaults.Optimizer.Beta2, "Adam's second-moment decay, in [0, 1)", TrainingOptionsValidator.Accepted.Beta);
+    private static readonly Option<float> Epsilon = CliOptions.Float("--eps", Defaults.Optimizer.Epsilon, "Adam's epsilon, > 0", TrainingOptionsValidator.Accepted.Epsilon);
+    private static readonly Option<float> WeightDecay = CliOptions.Float("--weight-decay", Defaults.Optimizer.WeightDecay, "Weight decay on weights (not biases), >= 0",
+        TrainingOptionsValidator.Accepted.WeightDecay);
+    private static readonly Option<float?> ClipNorm = CliOptions.OptionalFloat("--clip-norm", "Clip the averaged gradient to this global L2 norm, > 0 [default: no clipping]",
+        TrainingOptionsValidator.Accepted.ClipNorm);
     private static readonly Option<ScheduleKind> Schedule = CliOptions.Enum("--schedule", Defaults.Schedule, "Learning-rate schedule");
     private static readonly Option<float?> Decay = CliOptions.OptionalFloat("--decay",
-        "Schedule parameter: factor per --step-size epochs (step, default 0.5), factor per epoch (exponential, default 0.95), k in lr/(1+k*epoch) (inverse-time, default 0.1)");
-    private static readonly Option<int> StepSize = CliOptions.Int("--step-size", Defaults.StepSize, "Step schedule: epochs between decays");
+        "Schedule parameter: factor per --step-size epochs (step), factor per epoch (exponential), k in lr/(1+k*epoch) (inverse-time) [default: 0.5 for step, 0.95 for exponential, 0.1 for inverse-time]");
+    private static readonly Option<int> StepSize = CliOptions.Int("--step-size", Defaults.StepSize, "Step schedule: epochs between decays", TrainingOptionsValidator.Accepted.StepSize);
     private static readonly Option<float?> MinLr = CliOptions.OptionalFloat("--min-lr", "Cosine schedule: final learning rate, in (0, --lr) [default: lr/1000]");
-    private static readonly Option<int> Warmup = CliOptions.Int("--warmup", Defaults.WarmupSteps, "Linear warm-up steps before the schedule");
+    private static readonly Option<int> Warmup = CliOptions.Int("--warmup", Defaults.WarmupSteps, "Linear warm-up steps before the schedule", TrainingOptionsValidator.Accepted.Warmup);
 
     // Loop
-    private static readonly Option<int> BatchSize = CliOptions.Int("--batch-size", Defaults.BatchSize, "Global mini-batch: samples per step over all workers");
-    private static readonly Option<int> Epochs = CliOptions.Int("--epochs", Defaults.Epochs, "Epochs to train (with --resume: the new total)");
-    private static readonly Option<int> Workers = CliOptions.Int("--workers", Defaults.Workers, "Worker actors, one thread each [default: processor count]");
+    private static readonly Option<int> BatchSize = CliOptions.Int("--batch-size", Defaults.BatchSize, "Global mini-batch: samples per step over all workers",
+        TrainingOptionsValidator.Accepted.BatchSize);
+    private static readonly Option<int> Epochs = CliOptions.Int("--epochs", Defaults.Epochs, "Epochs to train (with --resume: the new total)", TrainingOptionsValidator.Accepted.Epochs);
+    private static readonly Option<int> Workers = CliOptions.Int("--workers", Defaults.Workers, "Worker actors, one thread each [default: processor count]",
+        TrainingOptionsValidator.Accepted.Workers);
+    private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
+        "Parameter-server shards, each applying the optimizer to a range of the parameters on its own thread [default: processor count; 1 with --clip-norm]",
+        TrainingOptionsValidator.Accepted.ParameterServerShards);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", Defaults.Seed, "Seed of every random choice (initialisation, epoch order, split, synthetic data)");
     private static readonly Option<ShardSplit> Balance = CliOptions.Enum("--balance", Defaults.Balance,
         "Shard sizes: proportional to measured worker throughput, or equal (bit-for-bit reproducible)");
     private static readonly Option<double?> TargetAccuracy = CliOptions.OptionalDouble("--target-accuracy",
-        "Stop after the first epoch whose test accuracy reaches this fraction (e.g. 0.885), and report the time it took");
+        "Stop after the first epoch whose test accuracy reaches this fraction (e.g. 0.885), and report the time it took [default: none, train every epoch]",
+        TrainingOptionsValidator.Accepted.TargetAccuracy);
 
     // Output
     private static readonly Option<string> Output = CliOptions.String("--output", "runs", "Directory for run folders");
     private static readonly Option<string?> Name = CliOptions.OptionalString("--name", "Run folder name [default: time and data set]");
-    private static readonly Option<string?> Resume = CliOptions.OptionalString("--resume", "Continue the run in this folder from its checkpoint (other options but --epochs and --json are taken from it)");
+    private static readonly Option<string?> Resume = CliOptions.OptionalString("--resume", "Continue the run in this folder from its checkpoint (other options but --epochs and --json are taken from it) [default: start a new run]");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per epoch instead of the progress display and table");
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a multi-layer perceptron in local mode: a coordinator, a parameter server and N worker actors in this process.");
+        var command = new Command("train", "Train a multi-layer perceptron in local mode: a coordinator, a parameter server and N worker actors in this process. "
+                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {Cli.Interrupted}).");
         foreach (var option in new Option[]
                  {
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,
                      Optimizer, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, ClipNorm, Schedule, Decay, StepSize, MinLr, Warmup,
-                     BatchSize, Epochs, Workers, Seed, Balance, TargetAccuracy, Output, Name, Resume, Json,
+                     BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Output, Name, Resume, Json,
                  })
             command.Options.Add(option);
         command.SetAction((result, cancellation) => Cli.Run(() => RunAsync(result, cancellation)));
@@ -82,35 +97,48 @@ internal static class TrainCommand
 
     private static async Task<int> RunAsync(ParseResult r, CancellationToken cancellation)
     {
-        RunFolder run;
+        RunFolder? resumed = null;
         TrainingOptions options;
         Checkpoint? checkpoint = null;
         if (r.GetValue(Resume) is { } resume)
         {
-            run = RunFolder.Open(resume);
-            checkpoint = Checkpoint.Load(run.CheckpointPath);
+            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json)
+                is { } ignored)
+                throw new InvalidOptionException(ignored.Option.Name, string.Join(" ", ignored.Tokens.Select(t => t.Value)),
+                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total) and --json go with --resume");
+            resumed = RunFolder.Open(resume);
+            checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;
             if (r.GetResult(Epochs) is { Implicit: false }) options = options with { Epochs = r.GetValue(Epochs) };
-            TrainingOptionsValidator.Validate(options);
-            run.TruncateMetrics(checkpoint.Epoch);
+            if (options.Epochs <= checkpoint.Epoch)
+                throw r.GetResult(Epochs) is { Implicit: false }
+                    ? new InvalidOptionException("--epochs", options.Epochs.ToString(),
+                        $"expected a new total above the {checkpoint.Epoch} epochs the run in {resume} has done")
+                    : new InvalidOptionException("--resume", resume,
+                        $"the run has done all its {checkpoint.Epoch} epochs; give --epochs with a new total above {checkpoint.Epoch}");
         }
-        else
-        {
-            options = Bind(r);
-            TrainingOptionsValidator.Validate(options);
-            run = RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
-        }
+        else options = Bind(r);
+        TrainingOptionsValidator.Validate(options);
+        if (resumed is null) RunFolder.PathFor(r.GetValue(Output)!, r.GetValue(Name), options); // refuses a --name in use before the data loads
 
         using IProgressReporter reporter = r.GetValue(Json) ? new JsonReporter() : new ConsoleReporter(options.Epochs);
         reporter.Started($"loading {options.Dataset}{(options.DataPath is null ? "" : $" from {options.DataPath}")} ...");
         var data = TrainingData.Load(options);
         var setup = TrainingSetup.Create(options, data, checkpoint);
+        if (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("dpt: interrupted while loading the data; nothing was written");
+            return Cli.Interrupted;
+        }
+        // Only now that the data loaded and the run is set up: a run that cannot start leaves no folder behind.
+        var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
+        if (checkpoint is not null) run.TruncateMetrics(checkpoint.Epoch);
         reporter.Started(Describe(setup, run, checkpoint));
         var summary = reporter is ConsoleReporter console
             ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation))
             : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation);
         reporter.Finished(summary);
-        return 0;
+        return summary.Interrupted ? Cli.Interrupted : Cli.Ok;
     }
 
     private static string Describe(TrainingSetup s, RunFolder run, Checkpoint? resumed)
@@ -137,7 +165,7 @@ internal static class TrainCommand
         LeakySlope = r.GetValue(LeakySlope),
         Loss = r.GetValue(Loss),
         Init = r.GetValue(Init),
-        Optimizer = Cli.Build(r.GetValue(Optimizer), () => new OptimizerOptions
+        Optimizer = Cli.Build(() => new OptimizerOptions
         {
             Kind = r.GetValue(Optimizer),
             Momentum = r.GetValue(Momentum),
@@ -156,6 +184,7 @@ internal static class TrainCommand
         BatchSize = r.GetValue(BatchSize),
         Epochs = r.GetValue(Epochs),
         Workers = r.GetValue(Workers),
+        ParameterServerShards = r.GetValue(PsShards),
         Seed = r.GetValue(Seed),
         Balance = r.GetValue(Balance),
         StopAtAccuracy = r.GetValue(TargetAccuracy),

@@ -24,11 +24,13 @@ internal static class TrainingSession
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
 
         EpochReport? last = null, best = null, firstAtTarget = null;
+        bool stepped = false;
         await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
         {
             switch (e)
             {
                 case StepsCompleted { Steps: var steps } when steps.Count > 0:
+                    stepped = true;
                     reporter.Step(steps[^1]);
                     break;
                 case EpochCompleted { Report: var report }:
@@ -45,17 +47,25 @@ internal static class TrainingSession
                     new Checkpoint(setup.Options, c.Epoch, c.StepInEpoch, c.Step, c.ElapsedSeconds, c.Snapshot.Parameters, c.Snapshot.OptimizerState)
                         .Save(run.CheckpointPath);
                     break;
-                case WaitingForWorkers w:
+                // Before the first step the local workers are still registering, which takes milliseconds:
+                // only a wait after a worker was lost is news.
+                case WaitingForWorkers w when stepped:
                     reporter.Notice($"waiting for workers: {w.Connected} of {w.Required} connected");
                     break;
                 case TrainingFinished f:
-                    setup.ModelFile(f.Final.Parameters).Save(run.ModelPath);
-                    string reason = cancellation.IsCancellationRequested ? $"interrupted; continue with: dpt train --resume {run.Path}" : f.Reason;
-                    return new TrainingSummary(run.Path, reason, f.Epochs, f.Steps, f.ElapsedSeconds, last, best, targetAccuracy, firstAtTarget);
+                    (setup.ModelFile(f.Final.Parameters) with { SyntheticCount = setup.Options.SyntheticCount, Seed = setup.Options.Seed })
+                        .Save(run.ModelPath);
+                    bool interrupted = cancellation.IsCancellationRequested;
+                    return new TrainingSummary(run.Path, interrupted ? "interrupted" : f.Reason, f.Epochs, f.Steps, f.ElapsedSeconds,
+                        last, best, targetAccuracy, firstAtTarget, interrupted ? ResumeCommand(run.Path) : null);
                 case TrainingFailed failed:
                     throw new InvalidOperationException(failed.Reason);
             }
         }
         throw new InvalidOperationException("the coordinator stopped without reporting an end of training");
     }
+
+    /// <summary>dpt train --resume PATH, quoted for a shell where it needs to be.</summary>
+    private static string ResumeCommand(string path) =>
+        "dpt train --resume " + (path.Any(c => char.IsWhiteSpace(c) || "'\"$`\\&;|<>()*?".Contains(c)) ? $"'{path.Replace("'", "'\\''")}'" : path);
 }

@@ -44,13 +44,20 @@ public sealed record Checkpoint(TrainingOptions Options, int Epoch, int StepInEp
         var (h, t) = TensorFile.Read(path, Magic, "checkpoint");
         try
         {
-            var options = h["options"].Deserialize<TrainingOptions>(Json)
-                ?? throw new InvalidDataException($"{path}: the checkpoint holds no training options");
+            var options = h["options"].Deserialize<TrainingOptions>(Json);
+            if (options?.Dataset is null || options.Hidden is null || options.Optimizer is null)
+                throw new InvalidDataException($"{path}: the checkpoint holds no training options, or incomplete ones");
+            TrainingOptionsValidator.Validate(options);
             var slots = Enumerable.Range(0, t.Count - 1).Select(i => t[$"optimizer.{i}"]).ToArray();
             return new Checkpoint(options, h["epoch"]!.GetValue<int>(), h["step_in_epoch"]!.GetValue<int>(), h["step"]!.GetValue<long>(),
                 h["elapsed_s"]!.GetValue<double>(), t["parameters"], slots);
         }
-        catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or JsonException or FormatException or InvalidOperationException)
+        catch (InvalidOptionException e)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint's options are invalid: {e.Message}", e);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or JsonException or FormatException or InvalidOperationException
+                                       or ArgumentException)
         {
             throw new InvalidDataException($"{path}: the checkpoint's header is incomplete or invalid: {e.Message}", e);
         }

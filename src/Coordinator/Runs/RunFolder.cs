@@ -1,5 +1,6 @@
-// A run's folder: config.json (the options), metrics.csv (one row per epoch), checkpoint.dpt (to resume
-// from) and model.dpt (the final model). `dpt train --resume RUN` reopens one.
+// A run's folder: config.json (the options), metrics.csv (one row per epoch, numbered from 1 as the
+// progress display and --json number them), checkpoint.dpt (to resume from) and model.dpt (the final
+// model). `dpt train --resume RUN` reopens one.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -23,6 +24,20 @@ public sealed class RunFolder
     /// <summary>A new folder under <paramref name="outputDirectory"/>, named <paramref name="name"/> or after the time and data set.</summary>
     public static RunFolder Create(string outputDirectory, string? name, TrainingOptions options)
     {
+        string path = PathFor(outputDirectory, name, options);
+        Directory.CreateDirectory(path);
+        var run = new RunFolder(path);
+        File.WriteAllText(run.ConfigPath, JsonSerializer.Serialize(options, Checkpoint.Json));
+        File.WriteAllText(run.MetricsPath, MetricsHeader + "\n");
+        return run;
+    }
+
+    /// <summary>
+    /// Where <see cref="Create"/> would put the run now; creates nothing. A folder named after the time gets
+    /// a suffix -2, -3, ... if taken; a folder <paramref name="name"/> is refused if it exists and is not empty.
+    /// </summary>
+    public static string PathFor(string outputDirectory, string? name, TrainingOptions options)
+    {
         string baseName = name ?? $"{DateTime.Now:yyyyMMdd-HHmmss}-{options.Dataset}";
         string path = System.IO.Path.Combine(outputDirectory, baseName);
         for (int i = 2; Directory.Exists(path) && (name is null || Directory.EnumerateFileSystemEntries(path).Any()); i++)
@@ -31,11 +46,7 @@ public sealed class RunFolder
                 throw new InvalidOptionException("--name", name, $"the folder {path} exists and is not empty; choose another name or --resume it");
             path = System.IO.Path.Combine(outputDirectory, $"{baseName}-{i}");
         }
-        Directory.CreateDirectory(path);
-        var run = new RunFolder(path);
-        File.WriteAllText(run.ConfigPath, JsonSerializer.Serialize(options, Checkpoint.Json));
-        File.WriteAllText(run.MetricsPath, MetricsHeader + "\n");
-        return run;
+        return path;
     }
 
     /// <summary>An existing run to resume: it must hold a checkpoint.</summary>
@@ -49,11 +60,14 @@ public sealed class RunFolder
         return run;
     }
 
-    /// <summary>Drops metrics rows of epochs at or after <paramref name="epoch"/>, which a resumed run will write again.</summary>
-    public void TruncateMetrics(int epoch)
+    /// <summary>
+    /// Keeps the metrics rows of the first <paramref name="completedEpochs"/> epochs (those a checkpoint
+    /// holds) and drops later ones, such as a partial epoch cut short by Ctrl-C, which a resumed run writes again.
+    /// </summary>
+    public void TruncateMetrics(int completedEpochs)
     {
         var kept = File.Exists(MetricsPath)
-            ? File.ReadAllLines(MetricsPath).Skip(1).Where(l => int.TryParse(l.Split(',')[0], out int e) && e < epoch)
+            ? File.ReadAllLines(MetricsPath).Skip(1).Where(l => int.TryParse(l.Split(',')[0], out int e) && e <= completedEpochs)
             : [];
         File.WriteAllLines(MetricsPath, [MetricsHeader, .. kept]);
     }
@@ -62,7 +76,7 @@ public sealed class RunFolder
     {
         static string F(double? x) => x is { } v ? v.ToString("G6", CultureInfo.InvariantCulture) : "";
         var line = new StringBuilder()
-            .Append(r.Epoch).Append(',').Append(r.Steps).Append(',')
+            .Append(r.Epoch + 1).Append(',').Append(r.Steps).Append(',')
             .Append(F(r.TrainLoss)).Append(',').Append(F(r.TrainAccuracy)).Append(',')
             .Append(F(r.TestLoss)).Append(',').Append(F(r.TestAccuracy)).Append(',')
             .Append(F(r.ValidationLoss)).Append(',').Append(F(r.ValidationAccuracy)).Append(',')

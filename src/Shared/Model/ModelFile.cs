@@ -1,5 +1,6 @@
 // A trained model as `dpt train` saves it and `dpt evaluate` loads it: the network's spec, its parameters,
-// the feature scaler fitted on the training data (so new data is scaled the same way) and the class names.
+// the feature scaler fitted on the training data (so new data is scaled the same way), the class names,
+// and for a synthetic data set the sample count and seed it was drawn with (so it can be drawn again).
 using System.Text.Json.Nodes;
 using Dpt.Data;
 
@@ -8,6 +9,12 @@ namespace Dpt.Model;
 public sealed record ModelFile(MlpSpec Spec, float[] Parameters, FeatureScaler Scaler, IReadOnlyList<string>? ClassNames, string Dataset)
 {
     private const string Magic = "DPTMODEL";
+
+    /// <summary>Synthetic sets: the training sample count the data was drawn with (--samples); null if not recorded.</summary>
+    public int? SyntheticCount { get; init; }
+
+    /// <summary>Synthetic sets: the seed the data was drawn with (--seed); null if not recorded.</summary>
+    public ulong? Seed { get; init; }
 
     public void Save(string path)
     {
@@ -21,6 +28,8 @@ public sealed record ModelFile(MlpSpec Spec, float[] Parameters, FeatureScaler S
             ["leaky_slope"] = Spec.LeakySlope,
             ["scaling"] = Scaler.Kind.ToString(),
             ["classes"] = ClassNames is null ? null : new JsonArray(ClassNames.Select(c => (JsonNode)c!).ToArray()),
+            ["samples"] = SyntheticCount,
+            ["seed"] = Seed,
         };
         TensorFile.Write(path, Magic, header,
             [("parameters", Parameters), ("scaler.offset", Scaler.Offset.ToArray()), ("scaler.scale", Scaler.Scale.ToArray())]);
@@ -38,8 +47,17 @@ public sealed record ModelFile(MlpSpec Spec, float[] Parameters, FeatureScaler S
             if (parameters.Length != spec.CreateLayout().Length)
                 throw new InvalidDataException($"{path}: has {parameters.Length} parameters; a {spec} network has {spec.CreateLayout().Length}");
             var scaler = FeatureScaler.FromParameters(Enum.Parse<ScalingKind>(h["scaling"]!.GetValue<string>()), t["scaler.offset"], t["scaler.scale"]);
+            if (scaler.FeatureCount != spec.Inputs)
+                throw new InvalidDataException($"{path}: its feature scaler has {scaler.FeatureCount} features; a {spec} network takes {spec.Inputs}");
             var classes = h["classes"]?.AsArray().Select(x => x!.GetValue<string>()).ToArray();
-            return new ModelFile(spec, parameters, scaler, classes, h["dataset"]?.GetValue<string>() ?? "");
+            int classCount = spec.Outputs == 1 ? 2 : spec.Outputs;
+            if (classes is not null && classes.Length < classCount)
+                throw new InvalidDataException($"{path}: names {classes.Length} classes; a {spec} network tells {classCount} apart");
+            return new ModelFile(spec, parameters, scaler, classes, h["dataset"]?.GetValue<string>() ?? "")
+            {
+                SyntheticCount = h["samples"]?.GetValue<int>(),
+                Seed = h["seed"]?.GetValue<ulong>(),
+            };
         }
         catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or ArgumentException or FormatException or InvalidOperationException)
         {

@@ -28,6 +28,20 @@ public static class TensorFile
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            WriteTo(temporary, magic, json, tensors);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static void WriteTo(string temporary, string magic, byte[] json, IReadOnlyList<(string Name, float[] Data)> tensors)
+    {
         using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
@@ -49,7 +63,6 @@ public static class TensorFile
             file.Write(hash.GetHashAndReset());
             file.Flush(flushToDisk: true);
         }
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Reads a file written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> naming the file and the problem.</summary>
@@ -67,21 +80,30 @@ public static class TensorFile
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashLength)))
             throw new InvalidDataException($"{path}: the {what} is damaged or truncated (its SHA-256 does not match)");
         int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(body.Slice(MagicLength));
-        if (jsonLength < 2 || MagicLength + 4 + jsonLength > body.Length)
+        if (jsonLength < 2 || MagicLength + 4L + jsonLength > body.Length)
             throw new InvalidDataException($"{path}: the {what} has a header length of {jsonLength} bytes, which does not fit the file");
         JsonObject header;
-        try { header = JsonNode.Parse(body.Slice(MagicLength + 4, jsonLength))!.AsObject(); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        try
+        {
+            header = JsonNode.Parse(body.Slice(MagicLength + 4, jsonLength)) as JsonObject
+                     ?? throw new InvalidDataException($"{path}: the {what}'s header is not a JSON object");
+        }
+        catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: the {what}'s header is not a JSON object: {e.Message}", e);
         }
 
         var tensors = new Dictionary<string, float[]>();
         int offset = MagicLength + 4 + jsonLength;
-        foreach (var entry in header["tensors"]?.AsArray() ?? throw new InvalidDataException($"{path}: the {what}'s header lists no tensors"))
+        if (header["tensors"] is not JsonArray index) throw new InvalidDataException($"{path}: the {what}'s header lists no tensors");
+        foreach (var entry in index)
         {
-            string name = entry!["name"]!.GetValue<string>();
-            int length = entry["length"]!.GetValue<int>();
+            if (entry is not JsonObject
+                || entry["name"] is not JsonValue nameValue || !nameValue.TryGetValue(out string? name)
+                || entry["length"] is not JsonValue lengthValue || !lengthValue.TryGetValue(out int length))
+                throw new InvalidDataException($"{path}: the {what}'s header lists a tensor without a name and a length: {entry?.ToJsonString() ?? "null"}");
+            if (tensors.ContainsKey(name))
+                throw new InvalidDataException($"{path}: the {what}'s header lists tensor '{name}' twice");
             if (length < 0 || offset + 4L * length > body.Length)
                 throw new InvalidDataException($"{path}: tensor '{name}' of {length} floats runs past the end of the {what}");
             var data = new float[length];
