@@ -87,9 +87,7 @@ internal static class CliOptions
 
     public static IEnumerable<string> Names<T>() where T : struct, System.Enum => System.Enum.GetNames<T>().Select(Kebab);
 
-    /// <summary>InverseTime → inverse-time, LeakyRelu → leaky-relu.</summary>
-    public static string Kebab(string pascal) =>
-        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+    public static string Kebab(string pascal) => Naming.Kebab(pascal);
 
     private static T? TryParseEnum<T>(string text) where T : struct, System.Enum
     {

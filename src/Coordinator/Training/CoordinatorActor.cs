@@ -129,7 +129,8 @@ public sealed class CoordinatorActor : ReceiveActor
             applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()));
         if (Stopwatch.GetElapsedTime(_lastReport) >= ReportInterval) Report(null);
         if (!_state.EpochDone && _stopReason is null) StartStep();
-        else Evaluate(EvaluationSet.Test);
+        else if (_state.EpochDone) Evaluate(EvaluationSet.Test);
+        else TakeCheckpoint(); // stopped inside an epoch: checkpoint where it stands, no epoch to report
     }
 
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(100);
@@ -202,11 +203,14 @@ public sealed class CoordinatorActor : ReceiveActor
         _snapshots.Clear();
         var train = _state.EpochMetrics;
         double elapsed = _state.Plan.ElapsedBefore + Stopwatch.GetElapsedTime(_runStart).TotalSeconds;
-        var report = new EpochReport(_state.Epoch, _state.Step, train.MeanLoss, train.Accuracy,
-            _test?.MeanLoss, _test?.Accuracy, _validation?.MeanLoss, _validation?.Accuracy,
-            _epochTrainSeconds > 0 ? _epochSamples / _epochTrainSeconds : 0, Stopwatch.GetElapsedTime(_epochStart).TotalSeconds,
-            elapsed, _learningRate, _state.Workers.Count);
-        Report(new EpochCompleted(report));
+        if (_state.EpochDone)
+        {
+            var report = new EpochReport(_state.Epoch, _state.Step, train.MeanLoss, train.Accuracy,
+                _test?.MeanLoss, _test?.Accuracy, _validation?.MeanLoss, _validation?.Accuracy,
+                _epochTrainSeconds > 0 ? _epochSamples / _epochTrainSeconds : 0, Stopwatch.GetElapsedTime(_epochStart).TotalSeconds,
+                elapsed, _learningRate, _state.Workers.Count);
+            Report(new EpochCompleted(report));
+        }
         bool reachedTarget = _state.Plan.StopAtAccuracy is { } target && _test is { } test && test.Accuracy >= target;
         _state.NextEpoch();
         Report(new CheckpointReady(_state.Epoch, _state.StepInEpoch, _state.Step, elapsed, snapshot));

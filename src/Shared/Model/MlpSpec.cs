@@ -75,7 +75,7 @@ public sealed record MlpSpec
     }
 
     public override string ToString() =>
-        $"[{string.Join("-", LayerSizes)}] {Hidden} {Loss}" + (Hidden == Activation.LeakyRelu ? $" slope {LeakySlope}" : "");
+        $"[{string.Join("-", LayerSizes)}] {Naming.Kebab(Hidden)} {Naming.Kebab(Loss)}" + (Hidden == Activation.LeakyRelu ? $" slope {LeakySlope}" : "");
 
     public bool Equals(MlpSpec? other) =>
         other is not null && LayerSizes.SequenceEqual(other.LayerSizes) && Hidden == other.Hidden

@@ -82,7 +82,6 @@ public sealed record TrainingOptions
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Proportional (to measured throughput) or equal shards; equal makes runs bit-for-bit reproducible.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter))]
     public ShardSplit Balance { get; init; } = ShardSplit.Proportional;
 
     /// <summary>Stop after the first epoch whose test accuracy reaches this fraction; null to run every epoch.</summary>

@@ -33,14 +33,16 @@ public class ReceiveTimeoutSpec(ITestOutputHelper output) : TestKit.TestKit(outp
     [Fact]
     public void Messages_must_postpone_the_receive_timeout()
     {
-        var idler = Sys.ActorOf(Props.Create(() => new Idler(TestActor, TimeSpan.FromMilliseconds(300))));
+        // Gaps ten times shorter than the timeout, so that a busy machine stretching a 100 ms sleep
+        // (seen at load average 10 on 2 cores) still never leaves the actor idle for a whole timeout.
+        var idler = Sys.ActorOf(Props.Create(() => new Idler(TestActor, TimeSpan.FromMilliseconds(1000))));
         for (int i = 0; i < 5; i++)
         {
             Thread.Sleep(100);
             idler.Tell("busy");
         }
-        ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // 600 ms in, but never 300 ms idle
-        ExpectMsg("timeout");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // 800 ms in, but never 1000 ms idle
+        ExpectMsg("timeout", TimeSpan.FromSeconds(3));
     }
 
     [Fact]
