@@ -21,6 +21,34 @@ public sealed record BenchResult(string Workload, int Workers, int Batch, double
     int Steps, double StepSeconds, double ComputeSeconds, double CommunicationSeconds, double StragglerSeconds, double OptimizerSeconds,
     IReadOnlyList<double> WindowSamplesPerSecond, string GemmPath);
 
+/// <summary>The results of one worker count over the rounds of a benchmark.</summary>
+public sealed class BenchSeries(int workers)
+{
+    private readonly List<BenchResult> _results = new();
+    private readonly List<double> _ceilings = new();
+
+    public int Workers { get; } = workers;
+    public IReadOnlyList<BenchResult> Results => _results;
+
+    public void Add(BenchResult result, double ceiling)
+    {
+        _results.Add(result);
+        _ceilings.Add(ceiling);
+    }
+
+    /// <summary>Median over every window of every round.</summary>
+    public double SamplesPerSecond => LocalBenchmark.Median(_results.SelectMany(r => r.WindowSamplesPerSecond));
+
+    /// <summary>Median of the compute ceilings measured before this count's runs.</summary>
+    public double ComputeCeiling => LocalBenchmark.Median(_ceilings);
+
+    /// <summary>Median of the per-round ratios of throughput to ceiling, divided by the worker count: 1 would be
+    /// every worker as fast as one thread computing alone, with no synchronisation.</summary>
+    public double Efficiency => LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / _ceilings[i] / Workers));
+
+    public double Median(Func<BenchResult, double> measure) => LocalBenchmark.Median(_results.Select(measure));
+}
+
 public static class LocalBenchmark
 {
     public const string Workload = "mlp-784-256-128-10 relu softmax-ce momentum(0.9) lr 0.05";
@@ -81,6 +109,53 @@ public static class LocalBenchmark
             Median(measured.Select(s => s.Times.StepSeconds)), Median(measured.Select(s => s.Times.SlowestComputeSeconds)),
             Median(measured.Select(s => s.Times.CommunicationSeconds)), Median(measured.Select(s => s.Times.StragglerSeconds)),
             Median(measured.Select(s => s.Times.ApplySeconds)), windows, Gemm.Best.ToString());
+    }
+
+    /// <summary>
+    /// The same forward and backward pass on one thread, without actors, a parameter server or an optimizer:
+    /// the most one worker could do on this machine right now (samples/s, median step). Measured next to each
+    /// run, because this machine's speed drifts (up to 1.8x over minutes on a shared VM), so a throughput is
+    /// best read against the ceiling of the same moment.
+    /// </summary>
+    public static double ComputeCeiling(BenchOptions b, int steps = 60)
+    {
+        var options = ReferenceOptions(b);
+        var spec = options.ModelFor(784, 10);
+        var model = new Dpt.Model.Mlp(spec);
+        var parameters = Dpt.Model.Initializer.Create(model.Layout, options.InitFor(), b.Seed);
+        var data = Dpt.Data.SyntheticData.Random(b.Batch, 784, 10, b.Seed);
+        var workspace = new Dpt.Model.MlpWorkspace(spec, b.Batch);
+        var gradient = new float[model.Layout.Length];
+        var times = new List<double>(steps);
+        for (int i = 0; i < steps + 20; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), b.Batch, workspace, gradient);
+            if (i >= 20) times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        return b.Batch / Median(times);
+    }
+
+    /// <summary>
+    /// Runs every worker count in <paramref name="workers"/> once per round, alternating, so that a drift of the
+    /// machine's speed affects every count alike; each round starts with a <see cref="ComputeCeiling"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<BenchSeries>> RunRoundsAsync(BenchOptions b, IReadOnlyList<int> workers, int rounds,
+        Action<string>? progress, CancellationToken cancellation)
+    {
+        var series = workers.Select(w => new BenchSeries(w)).ToList();
+        for (int round = 1; round <= rounds; round++)
+        {
+            progress?.Invoke($"round {round}/{rounds}: compute ceiling");
+            double ceiling = ComputeCeiling(b);
+            foreach (var s in series)
+            {
+                string label = $"round {round}/{rounds}, {s.Workers} worker{(s.Workers == 1 ? "" : "s")}";
+                var result = await RunAsync(b with { Workers = s.Workers }, progress is null ? null : p => progress($"{label}: {p}"), cancellation);
+                s.Add(result, ceiling);
+            }
+        }
+        return series;
     }
 
     public static double Median(IEnumerable<double> values)

@@ -1,4 +1,5 @@
-// `dpt bench`: samples/s of the reference workload through the local training path, as a table or one JSON object.
+// `dpt bench`: samples/s of the reference workload through the local training path, for one or several worker
+// counts measured alternately, as a table or one JSON object per worker count.
 using System.CommandLine;
 using System.Text.Json;
 using Dpt.Coordinator.Bench;
@@ -11,81 +12,101 @@ internal static class BenchCommand
 {
     private const string AtLeastOne = "an integer >= 1";
 
-    private static readonly Option<int> Workers = CliOptions.Int("--workers", 1, "Worker actors (one thread each)", TrainingOptionsValidator.Accepted.Workers);
-    private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, $"Global mini-batch per step, from --workers to {TrainingOptionsValidator.MaxBatch}",
-        $"an integer from --workers to {TrainingOptionsValidator.MaxBatch}");
+    private static readonly Option<int[]> Workers = CliOptions.IntList("--workers", [1],
+        "Worker counts, comma-separated (e.g. 1,2): each is measured in every round, alternating, and compared with the first",
+        $"comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
+    private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, $"Global mini-batch per step, from the largest worker count to {TrainingOptionsValidator.MaxBatch}",
+        $"an integer from the largest --workers to {TrainingOptionsValidator.MaxBatch}");
     private static readonly Option<int> Warmup = CliOptions.Int("--warmup", 100, "Steps run before measuring (JIT, caches, throughput estimates)", AtLeastOne);
     private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window", AtLeastOne);
-    private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows; the median window is reported", AtLeastOne);
+    private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows per run; the median window over all rounds is reported", AtLeastOne);
+    private static readonly Option<int> Rounds = CliOptions.Int("--rounds", 1,
+        "Rounds: each runs every worker count once, after measuring the one-thread compute ceiling (use 3 or more where the machine's speed drifts)", AtLeastOne);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Seed of the synthetic data and initialisation");
-    private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object instead of the table");
+    private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
 
     public static Command Create()
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Seed, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Json }) command.Options.Add(option);
         command.SetAction((r, cancellation) => Cli.Run(() => RunAsync(r, cancellation)));
         return command;
     }
 
     private static async Task<int> RunAsync(ParseResult r, CancellationToken cancellation)
     {
-        var b = new BenchOptions(r.GetValue(Workers), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed));
-        if (b.Workers is < 1 or > TrainingOptionsValidator.MaxWorkers)
-            throw new InvalidOptionException("--workers", b.Workers.ToString(), $"expected {TrainingOptionsValidator.Accepted.Workers}");
+        int[] workers = r.GetValue(Workers)!;
+        if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
+            throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
+        var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed));
+        int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
-            throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
+            throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from the largest --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
         if (b.WarmupSteps < 1) throw new InvalidOptionException("--warmup", b.WarmupSteps.ToString(), $"expected {AtLeastOne}");
         if (b.StepsPerWindow < 1) throw new InvalidOptionException("--steps", b.StepsPerWindow.ToString(), $"expected {AtLeastOne}");
         if (b.Windows < 1) throw new InvalidOptionException("--windows", b.Windows.ToString(), $"expected {AtLeastOne}");
+        if (rounds < 1) throw new InvalidOptionException("--rounds", rounds.ToString(), $"expected {AtLeastOne}");
         bool json = r.GetValue(Json);
-        if (!json) Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {b.Workers} workers: {b.WarmupSteps} warm-up steps, then {b.Windows} windows of {b.StepsPerWindow} steps");
-        BenchResult result;
+        if (!json)
+            Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, workers {string.Join(",", workers)}: " +
+                                    $"{rounds} round(s), each {b.WarmupSteps} warm-up steps then {b.Windows} windows of {b.StepsPerWindow} steps per worker count");
+        IReadOnlyList<BenchSeries> series;
         try
         {
-            result = await LocalBenchmark.RunAsync(b, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
+            series = await LocalBenchmark.RunRoundsAsync(b, workers, rounds, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
         }
         finally
         {
             if (!json) Console.Error.WriteLine(); // ends the progress line, also before a message that the run was interrupted
         }
+        var first = series[0];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            foreach (var s in series)
             {
-                ["workload"] = result.Workload,
-                ["workers"] = result.Workers,
-                ["batch"] = result.Batch,
-                ["samples_per_s"] = Math.Round(result.SamplesPerSecond),
-                ["gflops"] = Math.Round(result.Gflops, 2),
-                ["seconds"] = Math.Round(result.Seconds, 3),
-                ["steps"] = result.Steps,
-                ["step_ms"] = Ms(result.StepSeconds),
-                ["compute_ms"] = Ms(result.ComputeSeconds),
-                ["communication_ms"] = Ms(result.CommunicationSeconds),
-                ["straggler_ms"] = Ms(result.StragglerSeconds),
-                ["optimizer_ms"] = Ms(result.OptimizerSeconds),
-                ["window_samples_per_s"] = result.WindowSamplesPerSecond.Select(w => Math.Round(w)).ToArray(),
-                ["gemm_path"] = result.GemmPath,
-            }));
+                var last = s.Results[^1];
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["workload"] = last.Workload,
+                    ["workers"] = s.Workers,
+                    ["batch"] = last.Batch,
+                    ["samples_per_s"] = Math.Round(s.SamplesPerSecond),
+                    ["gflops"] = Math.Round(s.SamplesPerSecond * last.Gflops / last.SamplesPerSecond, 2),
+                    ["seconds"] = Math.Round(s.Results.Sum(x => x.Seconds), 3),
+                    ["steps"] = s.Results.Sum(x => x.Steps),
+                    ["rounds"] = s.Results.Count,
+                    ["speedup"] = Math.Round(s.SamplesPerSecond / first.SamplesPerSecond, 3),
+                    ["compute_ceiling_samples_per_s"] = Math.Round(s.ComputeCeiling),
+                    ["efficiency"] = Math.Round(s.Efficiency, 3),
+                    ["step_ms"] = Ms(s.Median(x => x.StepSeconds)),
+                    ["compute_ms"] = Ms(s.Median(x => x.ComputeSeconds)),
+                    ["communication_ms"] = Ms(s.Median(x => x.CommunicationSeconds)),
+                    ["straggler_ms"] = Ms(s.Median(x => x.StragglerSeconds)),
+                    ["optimizer_ms"] = Ms(s.Median(x => x.OptimizerSeconds)),
+                    ["window_samples_per_s"] = s.Results.SelectMany(x => x.WindowSamplesPerSecond).Select(w => Math.Round(w)).ToArray(),
+                    ["gemm_path"] = last.GemmPath,
+                }));
+            }
             return Cli.Ok;
         }
-        Terminal.Console.WriteLine(result.Workload); // a line of its own: as the table's title it wrapped to the table's width
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("median").RightAligned());
-        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
-        Row("workers", result.Workers.ToString());
-        Row("global batch", result.Batch.ToString());
-        Row("samples/s", $"{result.SamplesPerSecond:N0}");
-        Row("GFLOP/s", $"{result.Gflops:F1}");
-        Row("step", $"{Ms(result.StepSeconds)} ms");
-        Row("  compute (slowest worker)", $"{Ms(result.ComputeSeconds)} ms");
-        Row("  waiting for stragglers", $"{Ms(result.StragglerSeconds)} ms");
-        Row("  optimizer", $"{Ms(result.OptimizerSeconds)} ms");
-        Row("  communication", $"{Ms(result.CommunicationSeconds)} ms");
-        Row("windows (samples/s)", string.Join(", ", result.WindowSamplesPerSecond.Select(w => w.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
-        Row("measured", $"{result.Steps} steps in {result.Seconds:F2} s");
-        Row("GEMM path", result.GemmPath);
+        Terminal.Console.WriteLine(first.Results[0].Workload); // a line of its own: as the table's title it wrapped to the table's width
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("median");
+        foreach (var s in series) table.AddColumn(new TableColumn($"{s.Workers} worker{(s.Workers == 1 ? "" : "s")}").RightAligned());
+        void Row(string name, Func<BenchSeries, string> value) =>
+            table.AddRow([Markup.Escape(name), .. series.Select(s => Markup.Escape(value(s)))]);
+        Row("samples/s", s => $"{s.SamplesPerSecond:N0}");
+        if (series.Count > 1) Row($"speedup over {first.Workers}", s => $"{s.SamplesPerSecond / first.SamplesPerSecond:F2}x");
+        Row("GFLOP/s", s => $"{s.SamplesPerSecond * s.Results[0].Gflops / s.Results[0].SamplesPerSecond:F1}");
+        Row("one-thread compute ceiling", s => $"{s.ComputeCeiling:N0}");
+        Row("efficiency vs ceiling", s => $"{s.Efficiency * 100:F0}%");
+        Row("step", s => $"{Ms(s.Median(x => x.StepSeconds))} ms");
+        Row("  compute (slowest worker)", s => $"{Ms(s.Median(x => x.ComputeSeconds))} ms");
+        Row("  waiting for stragglers", s => $"{Ms(s.Median(x => x.StragglerSeconds))} ms");
+        Row("  optimizer", s => $"{Ms(s.Median(x => x.OptimizerSeconds))} ms");
+        Row("  communication", s => $"{Ms(s.Median(x => x.CommunicationSeconds))} ms");
+        Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
+        Row("GEMM path", s => s.Results[0].GemmPath);
         Terminal.Console.Write(table);
         return Cli.Ok;
     }

@@ -27,6 +27,26 @@ public sealed class BenchCommandSpec
     }
 
     [Fact]
+    public async Task Several_worker_counts_must_each_get_an_object_with_their_speedup_over_the_first_and_the_compute_ceiling()
+    {
+        var result = await DptProcess.RunAsync(["bench", "--workers", "1,2", "--rounds", "2", "--warmup", "5", "--steps", "10", "--windows", "2", "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var objects = result.OutputLines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([1, 2], objects.Select(o => o.GetProperty("workers").GetInt32()));
+        Assert.Equal(1.0, objects[0].GetProperty("speedup").GetDouble());
+        foreach (var o in objects)
+        {
+            Assert.Equal(2, o.GetProperty("rounds").GetInt32());
+            Assert.Equal(4, o.GetProperty("window_samples_per_s").GetArrayLength()); // two windows in each of two rounds
+            Assert.True(o.GetProperty("compute_ceiling_samples_per_s").GetDouble() > 0, result.ToString());
+            Assert.InRange(o.GetProperty("efficiency").GetDouble(), 0.01, 2);
+        }
+        double speedup = objects[1].GetProperty("speedup").GetDouble();
+        Assert.Equal(objects[1].GetProperty("samples_per_s").GetDouble() / objects[0].GetProperty("samples_per_s").GetDouble(), speedup, 2);
+    }
+
+    [Fact]
     public async Task The_table_on_a_pipe_must_be_plain_text_under_the_workload_on_a_line_of_its_own()
     {
         var result = await DptProcess.RunAsync(Tiny);
@@ -55,7 +75,7 @@ public sealed class BenchCommandSpec
     [Theory]
     [InlineData("--workers 0", "--workers", "'0'", "an integer from 1 to 256")]
     [InlineData("--workers x", "--workers", "'x'", "an integer from 1 to 256")]
-    [InlineData("--batch 0", "--batch", "'0'", "from --workers (1) to 1048576")]
+    [InlineData("--batch 0", "--batch", "'0'", "from the largest --workers (1) to 1048576")]
     [InlineData("--warmup 0", "--warmup", "'0'", "an integer >= 1")]
     [InlineData("--steps abc", "--steps", "'abc'", "an integer >= 1")]
     [InlineData("--windows -1", "--windows", "'-1'", "an integer >= 1")]
