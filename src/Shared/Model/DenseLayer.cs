@@ -1,5 +1,5 @@
 // A dense layer's forward next to its backward, same parameter order. Rows are samples:
-// B = batch, I = inputs, O = outputs; input is (B, I), weight is (I, O), bias is (O), Z is (B, O).
+// B = batch, I = inputs, O = outputs; input is (B, I), weight is (I, O) in column panels, bias is (O), Z is (B, O).
 // This is the classic Z = W·A + b transposed: each sample is a row, so W is stored inputs by outputs.
 using System.Numerics.Tensors;
 using Dpt.Numerics;
@@ -12,7 +12,7 @@ public static class DenseLayer
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> z, int batch, int inputs, int outputs)
     {
-        Gemm.MatMul(input, weight, z, batch, outputs, inputs, bias);
+        Gemm.MatMul(input, weight, z, batch, outputs, inputs, bias, bStorage: MatrixStorage.ColumnPanels);
     }
 
     /// <summary>
@@ -23,7 +23,7 @@ public static class DenseLayer
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> dZ,
         Span<float> dWeight, Span<float> dBias, Span<float> dInput, int batch, int inputs, int outputs, bool accumulate)
     {
-        Gemm.MatMulTransA(input, dZ, dWeight, inputs, outputs, batch, accumulate);
+        Gemm.MatMulTransA(input, dZ, dWeight, inputs, outputs, batch, accumulate, cStorage: MatrixStorage.ColumnPanels);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> row = dZ.Slice(b * outputs, outputs);
@@ -32,6 +32,6 @@ public static class DenseLayer
         }
         if (batch == 0 && !accumulate) dBias.Slice(0, outputs).Clear();
         if (!dInput.IsEmpty)
-            Gemm.MatMulTransB(dZ, weight, dInput, batch, inputs, outputs);
+            Gemm.MatMulTransB(dZ, weight, dInput, batch, inputs, outputs, bStorage: MatrixStorage.ColumnPanels);
     }
 }

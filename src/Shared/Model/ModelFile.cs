@@ -26,6 +26,7 @@ public sealed record ModelFile(MlpSpec Spec, float[] Parameters, FeatureScaler S
             ["activation"] = Spec.Hidden.ToString(),
             ["loss"] = Spec.Loss.ToString(),
             ["leaky_slope"] = Spec.LeakySlope,
+            ["weight_storage"] = $"column panels of {Numerics.ColumnPanels.Width}",
             ["scaling"] = Scaler.Kind.ToString(),
             ["classes"] = ClassNames is null ? null : new JsonArray(ClassNames.Select(c => (JsonNode)c!).ToArray()),
             ["samples"] = SyntheticCount,

@@ -1,15 +1,31 @@
 // The layout of a model's single flat float32 parameter buffer: named tensors at fixed offsets.
 // Gradients and optimizer state use the same layout, so averaging, clipping, the optimizer and
 // the wire each walk one array.
+using Dpt.Numerics;
+
 namespace Dpt.Model;
 
 /// <summary>What a tensor holds; weight decay applies to weights only.</summary>
 public enum ParameterKind { Weight, Bias }
 
-/// <summary>A named (Rows, Columns) row-major view into the flat parameter buffer.</summary>
+/// <summary>
+/// A named (Rows, Columns) view into the flat parameter buffer. Weights (inputs by outputs) are stored in
+/// column panels of 32 (<see cref="ColumnPanels"/>), the layout the matrix kernels read; biases row by row.
+/// </summary>
 public readonly record struct ParameterTensor(string Name, ParameterKind Kind, int Offset, int Rows, int Columns)
 {
     public int Length => Rows * Columns;
+
+    /// <summary>How the tensor's elements are ordered within its range of the buffer.</summary>
+    public MatrixStorage Storage => Kind == ParameterKind.Weight ? MatrixStorage.ColumnPanels : MatrixStorage.RowMajor;
+
+    /// <summary>Position of element (<paramref name="row"/>, <paramref name="column"/>) within the tensor's range.</summary>
+    public int IndexOf(int row, int column)
+    {
+        if ((uint)row >= (uint)Rows || (uint)column >= (uint)Columns)
+            throw new ArgumentOutOfRangeException(nameof(row), $"({row}, {column}) is outside {Name} ({Rows}x{Columns})");
+        return Storage == MatrixStorage.ColumnPanels ? ColumnPanels.Index(Rows, Columns, row, column) : row * Columns + column;
+    }
 
     public Span<float> Of(float[] buffer) => buffer.AsSpan(Offset, Length);
 

@@ -22,7 +22,16 @@ public enum GemmPath
     Portable,
 }
 
-/// <summary>Matrix products C = op(A)·op(B) [+ bias] [+ C] on row-major float32 matrices.</summary>
+/// <summary>How a matrix operand is laid out in memory.</summary>
+public enum MatrixStorage
+{
+    /// <summary>Row after row.</summary>
+    RowMajor,
+    /// <summary>In <see cref="Numerics.ColumnPanels"/> of 32 columns: how dense layers store their weights.</summary>
+    ColumnPanels,
+}
+
+/// <summary>Matrix products C = op(A)·op(B) [+ bias] [+ C] on float32 matrices, row-major unless told otherwise.</summary>
 public static unsafe class Gemm
 {
     /// <summary>The fastest path this CPU supports.</summary>
@@ -44,14 +53,14 @@ public static unsafe class Gemm
     /// A is (M, K), B is (N, K), C is (M, N), bias is (N) or empty for none.
     /// </summary>
     public static void MatMulTransB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
-        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto)
+        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto, MatrixStorage bStorage = MatrixStorage.RowMajor)
     {
         Check(a, b, c, m, n, k, m, k, n, k);
         if (!bias.IsEmpty && bias.Length < n)
             throw new ArgumentException($"bias has {bias.Length} elements; expected {n}", nameof(bias));
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-            Multiply(path, pa, k, 1, pb, 1, k, pc, m, n, k, pbias, accumulate);
+            Multiply(path, pa, k, 1, pb, 1, k, bStorage == MatrixStorage.ColumnPanels ? BStorage.TransposedPanels : BStorage.Strided, pc, false, m, n, k, pbias, accumulate);
     }
 
     /// <summary>
@@ -59,12 +68,12 @@ public static unsafe class Gemm
     /// A is (K, M), B is (K, N), C is (M, N).
     /// </summary>
     public static void MatMulTransA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
-        bool accumulate = false, GemmPath path = GemmPath.Auto)
+        bool accumulate = false, GemmPath path = GemmPath.Auto, MatrixStorage cStorage = MatrixStorage.RowMajor)
     {
         Check(a, b, c, m, n, k, k, m, k, n);
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c)
-            Multiply(path, pa, 1, m, pb, n, 1, pc, m, n, k, null, accumulate);
+            Multiply(path, pa, 1, m, pb, n, 1, BStorage.Strided, pc, cStorage == MatrixStorage.ColumnPanels, m, n, k, null, accumulate);
     }
 
     /// <summary>
@@ -72,27 +81,28 @@ public static unsafe class Gemm
     /// A is (M, K), B is (K, N), C is (M, N), bias is (N) or empty for none.
     /// </summary>
     public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
-        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto)
+        ReadOnlySpan<float> bias = default, bool accumulate = false, GemmPath path = GemmPath.Auto, MatrixStorage bStorage = MatrixStorage.RowMajor)
     {
         Check(a, b, c, m, n, k, m, k, k, n);
         if (!bias.IsEmpty && bias.Length < n)
             throw new ArgumentException($"bias has {bias.Length} elements; expected {n}", nameof(bias));
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-            Multiply(path, pa, k, 1, pb, n, 1, pc, m, n, k, pbias, accumulate);
+            Multiply(path, pa, k, 1, pb, n, 1, bStorage == MatrixStorage.ColumnPanels ? BStorage.Panels : BStorage.Strided, pc, false, m, n, k, pbias, accumulate);
     }
 
-    /// <summary>op(A)(i,k) = a[i*ars + k*acs], op(B)(k,j) = b[k*brs + j*bcs].</summary>
-    private static void Multiply(GemmPath path, float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c,
-        int m, int n, int k, float* bias, bool accumulate)
+    /// <summary>op(A)(i,k) = a[i*ars + k*acs]; op(B)(k,j) = b[k*brs + j*bcs] unless stored in column panels.</summary>
+    private static void Multiply(GemmPath path, float* a, nint ars, nint acs, float* b, nint brs, nint bcs, BStorage bStorage,
+        float* c, bool cPanels, int m, int n, int k, float* bias, bool accumulate)
     {
         switch (Resolve(path))
         {
-            case GemmPath.Avx512: GemmDriver<Avx512Kernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
-            case GemmPath.Avx2: GemmDriver<Avx2Kernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
-            default: GemmDriver<PortableKernel>.Multiply(a, ars, acs, b, brs, bcs, c, m, n, k, bias, accumulate); break;
+            case GemmPath.Avx512: GemmDriver<Avx512Kernel>.Multiply(a, ars, acs, b, brs, bcs, bStorage, c, cPanels, m, n, k, bias, accumulate); break;
+            case GemmPath.Avx2: GemmDriver<Avx2Kernel>.Multiply(a, ars, acs, b, brs, bcs, bStorage, c, cPanels, m, n, k, bias, accumulate); break;
+            default: GemmDriver<PortableKernel>.Multiply(a, ars, acs, b, brs, bcs, bStorage, c, cPanels, m, n, k, bias, accumulate); break;
         }
     }
+
 
     private static GemmPath Resolve(GemmPath path)
     {

@@ -1,15 +1,28 @@
 // Blocking and packing shared by every GEMM path, after GotoBLAS/BLIS: C (M,N) += op(A) (M,K) · op(B) (K,N)
 // with each operand given by two strides, so one driver serves A·B, Aᵀ·B and A·Bᵀ. A (kc, NC) block of B
 // is packed into NR-wide panels that stay in L2 (one panel in L1 while it sweeps down the rows), and an
-// (MC, kc) block of A into MR-high panels; ragged edges are zero-padded. Reading an operand in place
-// instead was measured slower for both (interleaved runs: 322 against 274 µs for the forward product of
-// 64 samples, 273 against 254 µs for its weight gradient): strided panels cost more in cache misses than
-// the copy does.
+// (MC, kc) block of A into MR-high panels; ragged edges are zero-padded. Reading a row-major operand in
+// place instead was measured slower for both (interleaved runs: 322 against 274 µs for the forward product
+// of 64 samples, 273 against 254 µs for its weight gradient): strided panels cost more in cache misses than
+// the copy does. A weight matrix stored in ColumnPanels, however, is already the packed layout: it is read
+// in place, and a weight gradient is written in it.
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Dpt.Numerics;
+
+/// <summary>How op(B) of a product is stored.</summary>
+internal enum BStorage
+{
+    /// <summary>op(B)(k, j) = b[k*brs + j*bcs].</summary>
+    Strided,
+    /// <summary>op(B) = B, a (K, N) matrix stored in <see cref="ColumnPanels"/>.</summary>
+    Panels,
+    /// <summary>op(B) = Sᵀ, with S an (N, K) matrix stored in <see cref="ColumnPanels"/>.</summary>
+    TransposedPanels,
+}
 
 [SkipLocalsInit]
 internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKernel
@@ -21,11 +34,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKe
     private const int MC = 240;
 
     /// <summary>
-    /// C = op(A)·op(B) [+ bias per column] [+ C], where op(A)(i,k) = a[i*ars + k*acs] and op(B)(k,j) = b[k*brs + j*bcs].
+    /// C = op(A)·op(B) [+ bias per column] [+ C], where op(A)(i,k) = a[i*ars + k*acs] and op(B)(k,j) = b[k*brs + j*bcs]
+    /// (for <see cref="BStorage.Strided"/>), or op(B) is a matrix stored in <see cref="ColumnPanels"/> (directly, or
+    /// transposed); C is row-major, or stored in column panels when <paramref name="cPanels"/>.
     /// </summary>
-    public static void Multiply(float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, int m, int n, int k,
-        float* bias, bool accumulate)
+    public static void Multiply(float* a, nint ars, nint acs, float* b, nint brs, nint bcs, BStorage bStorage, float* c, bool cPanels,
+        int m, int n, int k, float* bias, bool accumulate)
     {
+        Debug.Assert(bias == null || !cPanels, "a bias is added to a row-major C only");
         if (bias != null)
         {
             for (int i = 0; i < m; i++)
@@ -53,7 +69,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKe
             {
                 int kc = Math.Min(KC, k - pc);
                 bool acc = accumulate || pc > 0;
-                if (bcs == 1)
+                if (bStorage == BStorage.Panels)
+                    PackPanelEdges(b, k, n, jc, nc, pc, kc, packedB);
+                else if (bStorage == BStorage.TransposedPanels)
+                    PackTransposedPanels(b, n, k, jc, nc, pc, kc, packedB);
+                else if (bcs == 1)
                     PackRowsOfB(b + pc * brs + jc, brs, kc, nc, packedB);
                 else
                     for (int jr = 0; jr < nc; jr += nr)
@@ -69,27 +89,79 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmKe
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
+                        // A panel-stored B is read in place where its panel is full; other panels were packed above.
                         float* bp = packedB + (nint)jr * kc;
+                        nint bStride = nr;
+                        int j0 = jc + jr, q = j0 / ColumnPanels.Width, qWidth = Math.Min(ColumnPanels.Width, n - q * ColumnPanels.Width);
+                        if (bStorage == BStorage.Panels && qWidth == ColumnPanels.Width)
+                        {
+                            bp = b + (nint)q * ColumnPanels.Width * k + (nint)pc * ColumnPanels.Width + (j0 - q * ColumnPanels.Width);
+                            bStride = ColumnPanels.Width;
+                        }
+                        // C's row stride: n when row-major; in column panels, the width of the panel holding these columns.
+                        nint ldc = cPanels ? qWidth : n;
+                        float* cColumn = cPanels ? c + (nint)q * ColumnPanels.Width * m + (j0 - q * ColumnPanels.Width) : c + j0;
                         for (int ir = 0; ir < mcBlock; ir += mr)
                         {
                             int rows = Math.Min(mr, mcBlock - ir);
                             int height = TKernel.HeightFor(rows);
                             float* ap = packedA + (nint)ir * kc;
-                            float* cTile = c + (nint)(ic + ir) * n + jc + jr;
+                            float* cTile = cColumn + (ic + ir) * ldc;
                             if (rows == height && cols == nr)
                             {
-                                TKernel.Tile(height, kc, ap, height, bp, nr, cTile, n, acc);
+                                TKernel.Tile(height, kc, ap, height, bp, bStride, cTile, ldc, acc);
                                 continue;
                             }
-                            TKernel.Tile(height, kc, ap, height, bp, nr, tile, nr, false);
+                            TKernel.Tile(height, kc, ap, height, bp, bStride, tile, nr, false);
                             for (int r = 0; r < rows; r++)
                             {
-                                float* src = tile + r * nr, dst = cTile + (nint)r * n;
+                                float* src = tile + r * nr, dst = cTile + r * ldc;
                                 for (int j = 0; j < cols; j++) dst[j] = acc ? dst[j] + src[j] : src[j];
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// For B (K, N) stored in column panels: packs the kernel panels that cannot be read in place (those in a
+    /// narrower last storage panel), zero-padded to NR; full storage panels are left where they are.
+    /// </summary>
+    private static void PackPanelEdges(float* b, int k, int n, int jc, int nc, int pc, int kc, float* dst)
+    {
+        int nr = TKernel.NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int j0 = jc + jr, q = j0 / ColumnPanels.Width, width = Math.Min(ColumnPanels.Width, n - q * ColumnPanels.Width);
+            if (width == ColumnPanels.Width) continue;
+            float* src = b + (nint)q * ColumnPanels.Width * k + (nint)pc * width + (j0 - q * ColumnPanels.Width);
+            int cols = Math.Min(nr, width - (j0 - q * ColumnPanels.Width));
+            for (int kk = 0; kk < kc; kk++)
+                CopyPadded(src + (nint)kk * width, dst + (nint)jr * kc + (nint)kk * nr, cols, nr);
+        }
+    }
+
+    /// <summary>
+    /// For op(B) = Sᵀ, with S (N, K) stored in column panels (a layer's weights in the input gradient dZ·Wᵀ):
+    /// op(B)(k, j) = S(j, k), whose k run along S's panels; each run inside one storage panel is a transposed block.
+    /// </summary>
+    private static void PackTransposedPanels(float* s, int n, int k, int jc, int nc, int pc, int kc, float* dst)
+    {
+        int nr = TKernel.NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* panel = dst + (nint)jr * kc;
+            for (int k0 = pc; k0 < pc + kc;)
+            {
+                int q = k0 / ColumnPanels.Width, width = Math.Min(ColumnPanels.Width, k - q * ColumnPanels.Width);
+                int k1 = Math.Min(pc + kc, q * ColumnPanels.Width + width);
+                float* src = s + (nint)q * ColumnPanels.Width * n + (nint)(jc + jr) * width + (k0 - q * ColumnPanels.Width);
+                // Element (kk, j) of this run is src[j*width + kk].
+                Transpose(src, width, 1, k1 - k0, cols, nr, panel + (nint)(k0 - pc) * nr);
+                k0 = k1;
             }
         }
     }

@@ -50,7 +50,7 @@ public class InitializerSpec
             var values = tensor.Of(parameters).ToArray();
             // A weight is (inputs, outputs): column o holds the incoming weights of unit o.
             var units = Enumerable.Range(0, tensor.Columns)
-                .Select(o => string.Join(",", Enumerable.Range(0, tensor.Rows).Select(i => values[i * tensor.Columns + o]))).ToArray();
+                .Select(o => string.Join(",", Enumerable.Range(0, tensor.Rows).Select(i => values[tensor.IndexOf(i, o)]))).ToArray();
             Assert.Equal(tensor.Columns, units.Distinct().Count());
             Assert.Contains(values, x => x != 0);
         }

@@ -49,7 +49,36 @@ public class GemmSpec
     public void Every_form_must_match_the_scalar_reference_for_large_shapes(GemmPath path)
     {
         foreach (var form in new[] { Form.TransB, Form.TransA, Form.Plain })
+        {
             CheckAll(form, path, LargeShapes);
+            CheckAll(form, path, LargeShapes, panels: true);
+        }
+    }
+
+    // The weight operand stored in column panels: B of A·B and of A·Bᵀ (forward and input gradient),
+    // C of Aᵀ·B (weight gradient); every size 1..67 again, so narrow last panels and every edge run.
+    [Theory, MemberData(nameof(Paths))]
+    public void Products_with_the_weights_in_column_panels_must_match_the_scalar_reference_for_every_size(GemmPath path)
+    {
+        foreach (var form in new[] { Form.TransB, Form.TransA, Form.Plain })
+            CheckAll(form, path, Shapes(), panels: true);
+    }
+
+    [Fact]
+    public void Column_panels_must_round_trip_and_index_every_element_once()
+    {
+        foreach (var (rows, cols) in new[] { (1, 1), (3, 32), (5, 33), (7, 70), (784, 256), (128, 10) })
+        {
+            var rowMajor = Enumerable.Range(0, rows * cols).Select(i => (float)i).ToArray();
+            var panels = new float[rows * cols];
+            ColumnPanels.FromRowMajor(rowMajor, rows, cols, panels);
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    Assert.Equal(rowMajor[r * cols + c], panels[ColumnPanels.Index(rows, cols, r, c)]);
+            var back = new float[rows * cols];
+            ColumnPanels.ToRowMajor(panels, rows, cols, back);
+            Assert.Equal(rowMajor, back);
+        }
     }
 
     [Theory, MemberData(nameof(Paths))]
@@ -74,36 +103,58 @@ public class GemmSpec
         Assert.Contains("bias has 1 elements; expected 2", bias.Message);
     }
 
-    private static void CheckAll(Form form, GemmPath path, IEnumerable<(int M, int N, int K)> shapes)
+    private static void CheckAll(Form form, GemmPath path, IEnumerable<(int M, int N, int K)> shapes, bool panels = false)
     {
         var rng = new Rng(12345);
         foreach (var (m, n, k) in shapes)
         {
             bool accumulate = rng.NextInt(2) == 1;
             bool withBias = form != Form.TransA && rng.NextInt(2) == 1;
-            Check(form, path, m, n, k, accumulate, withBias, rng);
+            Check(form, path, m, n, k, accumulate, withBias, rng, panels);
         }
     }
 
-    private static void Check(Form form, GemmPath path, int m, int n, int k, bool accumulate, bool withBias, Rng rng)
+    private static void Check(Form form, GemmPath path, int m, int n, int k, bool accumulate, bool withBias, Rng rng, bool panels = false)
     {
         float[] a = Random(m * k, rng), b = Random(k * n, rng), c0 = Random(m * n, rng);
         float[]? bias = withBias ? Random(n, rng) : null;
         var c = (float[])c0.Clone();
+        var storage = panels ? MatrixStorage.ColumnPanels : MatrixStorage.RowMajor;
         switch (form)
         {
-            case Form.TransB: Gemm.MatMulTransB(a, b, c, m, n, k, bias, accumulate, path); break;
-            case Form.TransA: Gemm.MatMulTransA(a, b, c, m, n, k, accumulate: accumulate, path: path); break;
-            default: Gemm.MatMul(a, b, c, m, n, k, bias, accumulate, path); break;
+            case Form.TransB:
+                // B is (N, K); stored in panels it is the weights of a layer with K outputs.
+                Gemm.MatMulTransB(a, panels ? Panels(b, n, k) : b, c, m, n, k, bias, accumulate, path, storage);
+                break;
+            case Form.TransA:
+                if (!panels)
+                {
+                    Gemm.MatMulTransA(a, b, c, m, n, k, accumulate: accumulate, path: path);
+                    break;
+                }
+                var cPanels = Panels(c0, m, n);
+                Gemm.MatMulTransA(a, b, cPanels, m, n, k, accumulate, path, storage);
+                ColumnPanels.ToRowMajor(cPanels, m, n, c);
+                break;
+            default:
+                Gemm.MatMul(a, panels ? Panels(b, k, n) : b, c, m, n, k, bias, accumulate, path, storage);
+                break;
         }
         var (expected, magnitude) = Compute(form, a, b, c0, bias, m, n, k, accumulate);
         for (int i = 0; i < expected.Length; i++)
         {
             double tolerance = 1e-6 * (k + 2) * magnitude[i] + 1e-30;
             if (Math.Abs(c[i] - expected[i]) > tolerance)
-                Assert.Fail($"{form} on {path} for (M,N,K)=({m},{n},{k}), accumulate={accumulate}, bias={withBias}: " +
+                Assert.Fail($"{form} on {path} for (M,N,K)=({m},{n},{k}), accumulate={accumulate}, bias={withBias}, panels={panels}: " +
                             $"C[{i / n},{i % n}] = {c[i]}, expected {expected[i]} within {tolerance:G3}");
         }
+    }
+
+    private static float[] Panels(float[] rowMajor, int rows, int cols)
+    {
+        var panels = new float[rowMajor.Length];
+        ColumnPanels.FromRowMajor(rowMajor, rows, cols, panels);
+        return panels;
     }
 
     private static float[] Random(int length, Rng rng)
