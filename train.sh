@@ -17,5 +17,5 @@ if [ ! -f "$data/train-images-idx3-ubyte.gz" ] && [ ! -f "$data/train-images-idx
   fi
 fi
 
-dotnet build src/Coordinator -c Release -v quiet -nologo >&2
+dotnet build src/Coordinator -c Release -v quiet -nologo -clp:NoSummary >&2
 exec dotnet src/Coordinator/bin/Release/net10.0/dpt.dll train "$@"

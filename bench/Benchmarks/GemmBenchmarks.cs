@@ -1,5 +1,6 @@
-// GFLOP/s of each matrix-product form at the shapes of the reference workload
-// (MLP 784-256-128-10; 128 samples per step on one worker, 64 per worker on two), per GEMM path.
+// GFLOP/s of each matrix product of a dense layer, as DenseLayer calls it, at the shapes of the reference
+// workload (MLP 784-256-128-10; 128 samples per step on one worker, 64 per worker on two), per GEMM path.
+// Weights are stored in column panels, as the model stores them.
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -12,16 +13,17 @@ namespace Dpt.Benchmarks;
 [Config(typeof(Config))]
 public class GemmBenchmarks
 {
-    /// <summary>"form MxNxK" for batch b: forward A·Bᵀ (ABt), weight gradient Aᵀ·B (AtB), input gradient A·B (AB).</summary>
+    /// <summary>"product MxNxK" for batch b: forward Z = A·W (fwd), weight gradient dW = Aᵀ·dZ (dW),
+    /// input gradient dA = dZ·Wᵀ (dX), for layers 1 and 2.</summary>
     public static IEnumerable<string> Shapes()
     {
         foreach (int b in new[] { 128, 64 })
         {
-            yield return $"ABt {b}x256x784";
-            yield return $"ABt {b}x128x256";
-            yield return $"AtB 256x784x{b}";
-            yield return $"AtB 128x256x{b}";
-            yield return $"AB {b}x256x128";
+            yield return $"fwd {b}x256x784";
+            yield return $"fwd {b}x128x256";
+            yield return $"dW 784x256x{b}";
+            yield return $"dW 256x128x{b}";
+            yield return $"dX {b}x256x128";
         }
     }
 
@@ -59,9 +61,9 @@ public class GemmBenchmarks
     {
         switch (_form)
         {
-            case "ABt": Gemm.MatMulTransB(_a, _b, _c, _m, _n, _k, path: Path); break;
-            case "AtB": Gemm.MatMulTransA(_a, _b, _c, _m, _n, _k, path: Path); break;
-            default: Gemm.MatMul(_a, _b, _c, _m, _n, _k, path: Path); break;
+            case "fwd": Gemm.MatMul(_a, _b, _c, _m, _n, _k, path: Path, bStorage: MatrixStorage.ColumnPanels); break;
+            case "dW": Gemm.MatMulTransA(_a, _b, _c, _m, _n, _k, path: Path, cStorage: MatrixStorage.ColumnPanels); break;
+            default: Gemm.MatMulTransB(_a, _b, _c, _m, _n, _k, path: Path, bStorage: MatrixStorage.ColumnPanels); break;
         }
     }
 

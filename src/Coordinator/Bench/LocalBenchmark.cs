@@ -47,6 +47,13 @@ public sealed class BenchSeries(int workers)
     public double Efficiency => LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / _ceilings[i] / Workers));
 
     public double Median(Func<BenchResult, double> measure) => LocalBenchmark.Median(_results.Select(measure));
+
+    /// <summary>
+    /// Median over rounds of this count's throughput divided by <paramref name="baseline"/>'s in the same round: runs
+    /// seconds apart see the same machine, so pairing them cancels most of its drift.
+    /// </summary>
+    public double SpeedupOver(BenchSeries baseline) =>
+        LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / baseline._results[i].SamplesPerSecond));
 }
 
 public static class LocalBenchmark

@@ -76,7 +76,7 @@ internal static class BenchCommand
                     ["seconds"] = Math.Round(s.Results.Sum(x => x.Seconds), 3),
                     ["steps"] = s.Results.Sum(x => x.Steps),
                     ["rounds"] = s.Results.Count,
-                    ["speedup"] = Math.Round(s.SamplesPerSecond / first.SamplesPerSecond, 3),
+                    ["speedup"] = Math.Round(s.SpeedupOver(first), 3),
                     ["compute_ceiling_samples_per_s"] = Math.Round(s.ComputeCeiling),
                     ["efficiency"] = Math.Round(s.Efficiency, 3),
                     ["step_ms"] = Ms(s.Median(x => x.StepSeconds)),
@@ -96,7 +96,7 @@ internal static class BenchCommand
         void Row(string name, Func<BenchSeries, string> value) =>
             table.AddRow([Markup.Escape(name), .. series.Select(s => Markup.Escape(value(s)))]);
         Row("samples/s", s => $"{s.SamplesPerSecond:N0}");
-        if (series.Count > 1) Row($"speedup over {first.Workers}", s => $"{s.SamplesPerSecond / first.SamplesPerSecond:F2}x");
+        if (series.Count > 1) Row($"speedup over {first.Workers} (paired by round)", s => $"{s.SpeedupOver(first):F2}x");
         Row("GFLOP/s", s => $"{s.SamplesPerSecond * s.Results[0].Gflops / s.Results[0].SamplesPerSecond:F1}");
         Row("one-thread compute ceiling", s => $"{s.ComputeCeiling:N0}");
         Row("efficiency vs ceiling", s => $"{s.Efficiency * 100:F0}%");

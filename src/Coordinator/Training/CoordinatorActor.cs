@@ -218,7 +218,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _epochStart = Stopwatch.GetTimestamp();
 
         if (_stopReason is not null) Finish(_stopReason, snapshot);
-        else if (reachedTarget) Finish($"test accuracy reached {_state.Plan.StopAtAccuracy:P1}", snapshot);
+        else if (reachedTarget) Finish($"test accuracy reached {_state.Plan.StopAtAccuracy * 100:0.##}%", snapshot);
         else if (_state.Finished) Finish(_state.Plan.MaxSteps is { } max && _state.Step >= max ? $"{max} steps done" : $"{_state.Plan.Epochs} epochs done", snapshot);
         else
         {
