@@ -1,5 +1,6 @@
 // dpt: the distributed data-parallel trainer's command line. Parse; report a command line that does not
 // parse in one line (exit code 2); otherwise run the command, which reports its own failures in one line.
+using Dpt.CommandLine;
 using System.CommandLine;
 using Dpt.Coordinator.Cli;
 
@@ -14,7 +15,7 @@ CliHelp.Install(root);
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine(Cli.DescribeParseErrors(parsed));
-    return Cli.Usage;
+    Console.Error.WriteLine(CliProgram.DescribeParseErrors(parsed));
+    return CliProgram.Usage;
 }
 return await parsed.InvokeAsync();

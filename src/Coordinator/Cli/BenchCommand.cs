@@ -1,5 +1,6 @@
 // `dpt bench`: samples/s of the reference workload through the local training path, for one or several worker
 // counts measured alternately, as a table or one JSON object per worker count.
+using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using Dpt.Coordinator.Bench;
@@ -30,7 +31,7 @@ internal static class BenchCommand
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
         foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Json }) command.Options.Add(option);
-        command.SetAction((r, cancellation) => Cli.Run(() => RunAsync(r, cancellation)));
+        command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
 
@@ -88,7 +89,7 @@ internal static class BenchCommand
                     ["gemm_path"] = last.GemmPath,
                 }));
             }
-            return Cli.Ok;
+            return CliProgram.Ok;
         }
         Terminal.Console.WriteLine(first.Results[0].Workload); // a line of its own: as the table's title it wrapped to the table's width
         var table = new Table().Border(TableBorder.Rounded).AddColumn("median");
@@ -108,7 +109,7 @@ internal static class BenchCommand
         Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
         Row("GEMM path", s => s.Results[0].GemmPath);
         Terminal.Console.Write(table);
-        return Cli.Ok;
+        return CliProgram.Ok;
     }
 
     private static double Ms(double seconds) => Math.Round(seconds * 1e3, 3);

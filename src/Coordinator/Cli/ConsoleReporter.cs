@@ -1,5 +1,6 @@
 // The human-facing progress display: a bar per epoch that becomes the epoch's summary line when it ends,
 // and a summary table at the end. Without an interactive terminal (a pipe, a log) it prints plain lines.
+using Dpt.CommandLine;
 using System.Globalization;
 using Dpt.Training;
 using Spectre.Console;

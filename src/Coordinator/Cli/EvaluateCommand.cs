@@ -1,5 +1,6 @@
 // `dpt evaluate MODEL`: accuracy, loss and the confusion matrix of a saved model on a data set,
 // scaled with the model's own scaler (fitted on its training data, never refitted here).
+using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using Dpt.Data;
@@ -34,7 +35,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Score a trained model: accuracy, mean loss and the confusion matrix.");
         command.Arguments.Add(Model);
         foreach (var option in new Option[] { Dataset, Data, LabelColumn, Split, Samples, Seed, Json }) command.Options.Add(option);
-        command.SetAction((r, _) => Cli.Run(() => Task.FromResult(Run(r))));
+        command.SetAction((r, _) => CliProgram.Run(() => Task.FromResult(Run(r))));
         return command;
     }
 
@@ -76,7 +77,7 @@ internal static class EvaluateCommand
                 ["classes"] = names,
                 ["confusion"] = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => result.Confusion[i, j]).ToArray()).ToArray(),
             }));
-            return Cli.Ok;
+            return CliProgram.Ok;
         }
         var console = Terminal.Console;
         console.WriteLine($"{path}: {model.Spec} on {options.Dataset} ({split}, {result.Metrics.Count:N0} samples)");
@@ -100,7 +101,7 @@ internal static class EvaluateCommand
             table.AddRow(cells.ToArray());
         }
         console.Write(table);
-        return Cli.Ok;
+        return CliProgram.Ok;
     }
 
     /// <summary>The training or test part of a data set the options name (drawn again, for a synthetic one).</summary>

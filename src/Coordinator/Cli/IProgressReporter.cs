@@ -1,4 +1,5 @@
 // How a training session shows its progress: a live console display or one JSON object per epoch.
+using Dpt.CommandLine;
 using Dpt.Training;
 using static Dpt.Training.TrainingEvents;
 

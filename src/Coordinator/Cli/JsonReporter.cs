@@ -1,4 +1,5 @@
 // --json: one JSON object per epoch on standard output, nothing else there; notices go to standard error.
+using Dpt.CommandLine;
 using System.Text.Json;
 using Dpt.Training;
 using static Dpt.Training.TrainingEvents;

@@ -1,6 +1,7 @@
 // Where human-facing output goes, and how it writes numbers. On a terminal a person watches: Spectre's
 // console, with colours and live displays. On a pipe or a log file: plain text, no colours, no wrapping
 // (Spectre assumes 80 columns there and would break every longer line in two).
+using Dpt.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 

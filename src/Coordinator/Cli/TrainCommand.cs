@@ -1,5 +1,6 @@
 // `dpt train`: local-mode training (coordinator, parameter server and N workers in this process).
 // Configure from the options (or the checkpoint of --resume), validate, load the data, train, report.
+using Dpt.CommandLine;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Dpt.Coordinator.Runs;
@@ -83,7 +84,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train a multi-layer perceptron in local mode: a coordinator, a parameter server and N worker actors in this process. "
-                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {Cli.Interrupted}).");
+                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {CliProgram.Interrupted}).");
         foreach (var option in new Option[]
                  {
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,
@@ -91,7 +92,7 @@ internal static class TrainCommand
                      BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Output, Name, Resume, Json,
                  })
             command.Options.Add(option);
-        command.SetAction((result, cancellation) => Cli.Run(() => RunAsync(result, cancellation)));
+        command.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
         return command;
     }
 
@@ -128,7 +129,7 @@ internal static class TrainCommand
         if (cancellation.IsCancellationRequested)
         {
             Console.Error.WriteLine("dpt: interrupted while loading the data; nothing was written");
-            return Cli.Interrupted;
+            return CliProgram.Interrupted;
         }
         // Only now that the data loaded and the run is set up: a run that cannot start leaves no folder behind.
         var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
@@ -138,7 +139,7 @@ internal static class TrainCommand
             ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation))
             : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation);
         reporter.Finished(summary);
-        return summary.Interrupted ? Cli.Interrupted : Cli.Ok;
+        return summary.Interrupted ? CliProgram.Interrupted : CliProgram.Ok;
     }
 
     private static string Describe(TrainingSetup s, RunFolder run, Checkpoint? resumed)
@@ -165,7 +166,7 @@ internal static class TrainCommand
         LeakySlope = r.GetValue(LeakySlope),
         Loss = r.GetValue(Loss),
         Init = r.GetValue(Init),
-        Optimizer = Cli.Build(() => new OptimizerOptions
+        Optimizer = OptimizerOptionErrors.Build(() => new OptimizerOptions
         {
             Kind = r.GetValue(Optimizer),
             Momentum = r.GetValue(Momentum),

@@ -1,6 +1,7 @@
 // One local training run from the command line: starts the actors, follows the coordinator's events,
 // writes the run folder (metrics, checkpoints, final model) and reports progress. Ctrl-C asks the
 // coordinator to finish its step and checkpoint, so an interrupted run can be resumed.
+using Dpt.CommandLine;
 using System.Threading.Channels;
 using Dpt.Actors;
 using Dpt.Coordinator.Local;

@@ -1,6 +1,7 @@
 // What every dpt command shares, run as a real process: --help documents every option the command
 // defines with its default (as the option accepts it), and a command line that does not parse is one
 // line on standard error with exit code 2.
+using Dpt.CommandLine;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Text.RegularExpressions;

@@ -2,15 +2,17 @@
 // (2 for a bad option value, 1 for bad input data or a failed run, 130 for Ctrl-C), never a stack trace.
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using Dpt.Data;
 using Dpt.Training;
 
-namespace Dpt.Coordinator.Cli;
+namespace Dpt.CommandLine;
 
-internal static class Cli
+public static class CliProgram
 {
     public const int Ok = 0, Failed = 1, Usage = 2;
+
+    /// <summary>The program's name as messages and help print it: "dpt" or "dpt-worker".</summary>
+    public static string ProgramName { get; set; } = "dpt";
 
     /// <summary>The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it), so a script does not carry on as if it had finished.</summary>
     public const int Interrupted = 130;
@@ -27,23 +29,23 @@ internal static class Cli
         }
         catch (InvalidOptionException e)
         {
-            Console.Error.WriteLine($"dpt: {e.Message}");
+            Console.Error.WriteLine($"{ProgramName}: {e.Message}");
             return Usage;
         }
         catch (Exception e) when (e is DataFormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                        or UnauthorizedAccessException or IOException)
         {
-            Console.Error.WriteLine($"dpt: {e.Message}");
+            Console.Error.WriteLine($"{ProgramName}: {e.Message}");
             return Failed;
         }
         catch (OperationCanceledException e)
         {
-            Console.Error.WriteLine($"dpt: {e.Message}");
+            Console.Error.WriteLine($"{ProgramName}: {e.Message}");
             return Interrupted;
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"dpt: training failed: {e.Message}");
+            Console.Error.WriteLine($"{ProgramName}: training failed: {e.Message}");
             return Failed;
         }
     }
@@ -59,7 +61,7 @@ internal static class Cli
 
         // A value one of the option parsers refused says everything already.
         if (parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("--", StringComparison.Ordinal)) is { } refused)
-            return $"dpt: {refused.Message}";
+            return $"{ProgramName}: {refused.Message}";
 
         // An option without its value (--epochs at the end, or followed by another option), or given twice.
         foreach (var error in parsed.Errors)
@@ -67,8 +69,8 @@ internal static class Cli
             {
                 string name = o.Option.Name;
                 return o.Tokens.Count == 0
-                    ? $"dpt: {name}: the value is missing; expected {CliOptions.Accepted(o.Option)}"
-                    : $"dpt: {name}: given {o.Tokens.Count} times ('{string.Join("', '", o.Tokens.Select(t => t.Value))}'); expected one value";
+                    ? $"{ProgramName}: {name}: the value is missing; expected {CliOptions.Accepted(o.Option)}"
+                    : $"{ProgramName}: {name}: given {o.Tokens.Count} times ('{string.Join("', '", o.Tokens.Select(t => t.Value))}'); expected one value";
             }
 
         if (parsed.UnmatchedTokens.Count > 0)
@@ -77,12 +79,12 @@ internal static class Cli
             if (token.StartsWith('-'))
                 return $"{path}: '{token}' is not an option{Suggest(token, command.Options.Select(o => o.Name))}; expected one of the options '{path} --help' lists";
             if (command.Subcommands.Count > 0)
-                return $"dpt: '{token}' is not a command; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}";
+                return $"{ProgramName}: '{token}' is not a command; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}";
             return $"{path}: unexpected argument '{token}'; '{path} --help' lists the arguments and options";
         }
 
         if (command.Subcommands.Count > 0 && parsed.CommandResult.Children.All(c => c is not CommandResult))
-            return $"dpt: a command is missing; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))} ('{path} --help' describes them)";
+            return $"{ProgramName}: a command is missing; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))} ('{path} --help' describes them)";
         if (command.Arguments.FirstOrDefault(a => parsed.CommandResult.GetResult(a) is not { Tokens.Count: > 0 }) is { } missing)
             return $"{path}: the {missing.Name} argument is missing; expected {(missing.Description is { Length: > 0 } d ? char.ToLowerInvariant(d[0]) + d[1..] : "a value")}";
         return $"{path}: {parsed.Errors[0].Message}";
@@ -111,27 +113,4 @@ internal static class Cli
         }
         return row[b.Length];
     }
-
-    /// <summary>Builds optimizer options, reporting a value they refuse under its command-line name.</summary>
-    public static T Build<T>(Func<T> build)
-    {
-        try
-        {
-            return build();
-        }
-        catch (ArgumentException e) when (e.ParamName is { } name && OptimizerOptionNames.TryGetValue(name, out var option))
-        {
-            string value = e is ArgumentOutOfRangeException { ActualValue: { } v } ? Convert.ToString(v, CultureInfo.InvariantCulture)! : "?";
-            throw new InvalidOptionException(option.Name, value, $"expected {option.Accepted}");
-        }
-    }
-
-    private static readonly Dictionary<string, (string Name, string Accepted)> OptimizerOptionNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Momentum"] = ("--momentum", TrainingOptionsValidator.Accepted.Momentum),
-        ["Beta1"] = ("--beta1", TrainingOptionsValidator.Accepted.Beta),
-        ["Beta2"] = ("--beta2", TrainingOptionsValidator.Accepted.Beta),
-        ["Epsilon"] = ("--eps", TrainingOptionsValidator.Accepted.Epsilon),
-        ["WeightDecay"] = ("--weight-decay", TrainingOptionsValidator.Accepted.WeightDecay),
-    };
 }

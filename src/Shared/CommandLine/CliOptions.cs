@@ -5,9 +5,9 @@
 using System.CommandLine;
 using System.Globalization;
 
-namespace Dpt.Coordinator.Cli;
+namespace Dpt.CommandLine;
 
-internal static class CliOptions
+public static class CliOptions
 {
     private const NumberStyles Integer = NumberStyles.Integer;
     private const NumberStyles Real = NumberStyles.Float;

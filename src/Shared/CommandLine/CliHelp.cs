@@ -6,9 +6,9 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Text;
 
-namespace Dpt.Coordinator.Cli;
+namespace Dpt.CommandLine;
 
-internal sealed class CliHelp : SynchronousCommandLineAction
+public sealed class CliHelp : SynchronousCommandLineAction
 {
     private const int MaxLabelColumn = 40;
 
@@ -24,7 +24,7 @@ internal sealed class CliHelp : SynchronousCommandLineAction
     public override int Invoke(ParseResult parseResult)
     {
         Console.Out.Write(Write(parseResult.CommandResult.Command, Console.IsOutputRedirected ? int.MaxValue : WindowWidth()));
-        return Cli.Ok;
+        return CliProgram.Ok;
     }
 
     /// <summary>The help of <paramref name="command"/>, its lines wrapped at <paramref name="width"/> columns.</summary>
@@ -96,7 +96,7 @@ internal sealed class CliHelp : SynchronousCommandLineAction
     public static string CommandPath(Command command)
     {
         var names = new List<string>();
-        for (Symbol? s = command; s is Command c; s = c.Parents.FirstOrDefault()) names.Insert(0, c is RootCommand ? "dpt" : c.Name);
+        for (Symbol? s = command; s is Command c; s = c.Parents.FirstOrDefault()) names.Insert(0, c is RootCommand ? CliProgram.ProgramName : c.Name);
         return string.Join(" ", names);
     }
 
