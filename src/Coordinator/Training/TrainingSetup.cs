@@ -19,10 +19,7 @@ public sealed record TrainingSetup(TrainingOptions Options, TrainingData Data, M
     {
         TrainingOptionsValidator.Validate(options);
         var train = data.Train;
-        int outputs = train.Task == DatasetTask.Regression ? train.TargetCount
-            : options.Loss == OutputLoss.SigmoidBinaryCrossEntropy && train.ClassCount == 2 ? 1
-            : train.ClassCount;
-        var model = new Mlp(options.ModelFor(train.FeatureCount, outputs));
+        var model = new Mlp(options.ModelFor(train));
         var optimizer = options.Optimizer.Create();
         var state = optimizer.CreateState(model.Layout.Length);
         float[] parameters;

@@ -100,6 +100,17 @@ public sealed record TrainingOptions
     public MlpSpec ModelFor(int inputs, int outputs) =>
         new([inputs, .. Hidden, outputs], Activation, Loss, LeakySlope);
 
+    /// <summary>The network for <paramref name="train"/>: its features in, and out one unit per class (one in
+    /// all for two classes under sigmoid + binary cross-entropy) or per regression target. The coordinator and
+    /// every worker derive the same network this way from the same options and data.</summary>
+    public MlpSpec ModelFor(Dpt.Data.Dataset train)
+    {
+        int outputs = train.Task == Dpt.Data.DatasetTask.Regression ? train.TargetCount
+            : Loss == OutputLoss.SigmoidBinaryCrossEntropy && train.ClassCount == 2 ? 1
+            : train.ClassCount;
+        return ModelFor(train.FeatureCount, outputs);
+    }
+
     public InitScheme InitFor() =>
         Init ?? (Activation is Activation.Relu or Activation.LeakyRelu ? InitScheme.HeUniform : InitScheme.XavierUniform);
 
