@@ -31,9 +31,9 @@ public sealed class DatasetServer : ReceiveActor
 
     /// <summary>The reply to a worker's request: the config if it speaks this protocol.</summary>
     internal object Answer(RequestTrainingConfig request) =>
-        request.ProtocolVersion == JoinProtocol.Version
+        request.ProtocolVersion == JoinProtocol.CurrentVersion
             ? _config
-            : new ConfigRefused($"protocol: worker speaks protocol {request.ProtocolVersion}, coordinator {JoinProtocol.Version}; run the same dpt release on every machine");
+            : new ConfigRefused($"protocol: worker speaks protocol {request.ProtocolVersion}, coordinator {JoinProtocol.CurrentVersion}; run the same dpt release on every machine");
 
     private object Serve(FetchDataChunk request)
     {

@@ -14,7 +14,7 @@ public sealed record JoinIdentity(int ProtocolVersion, string? Model = null, str
     public static JoinIdentity Of(JoinProtocol.TrainingConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new(JoinProtocol.Version, config.Model, config.Dataset.Sha256);
+        return new(JoinProtocol.CurrentVersion, config.Model, config.Dataset.Sha256);
     }
 }
 

@@ -8,7 +8,7 @@ namespace Dpt.Training.Join;
 public static class JoinProtocol
 {
     /// <summary>The protocol version this build speaks; a worker of another version is refused.</summary>
-    public const int Version = 1;
+    public const int CurrentVersion = 1;
 
     /// <summary>The name of the coordinator node's top-level actor that answers <see cref="RequestTrainingConfig"/>
     /// and <see cref="FetchDataChunk"/>: dpt://dpt@HOST:PORT/user/trainer.</summary>

@@ -41,7 +41,7 @@ public static class JoinedData
         if (DatasetShape.Compare(config.Shape, shape) is { } shapeDiffers)
             throw new DatasetMismatchException($"data set {config.Dataset.Dataset} as loaded on this worker differs from the coordinator's: {shapeDiffers}");
         string model = options.ModelFor(shape.Features, shape.Outputs).ToString();
-        if (JoinCheck.Compare(JoinIdentity.Of(config), new JoinIdentity(JoinProtocol.Version, model)) is { } modelDiffers)
+        if (JoinCheck.Compare(JoinIdentity.Of(config), new JoinIdentity(JoinProtocol.CurrentVersion, model)) is { } modelDiffers)
             throw new DatasetMismatchException($"this worker's model differs from the coordinator's: {modelDiffers}");
         return data;
     }
