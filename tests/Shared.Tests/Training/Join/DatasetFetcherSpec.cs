@@ -137,14 +137,16 @@ public sealed class DatasetFetcherSpec : TestKit.TestKit
     [Fact]
     public async Task DatasetFetcher_must_retry_lost_replies_and_report_a_chunk_that_fails_every_attempt()
     {
-        int calls = 0;
-        // Every third request is lost: the retries must still assemble the file.
+        // The first two requests for every third chunk are lost: the third attempt must still assemble the file.
+        var attempts = new System.Collections.Concurrent.ConcurrentDictionary<(string, long), int>();
         var flaky = new DatasetFetcher(Options with { MaxAttempts = 3 }, (request, timeout, ct) =>
-            Interlocked.Increment(ref calls) % 3 == 0
+            request.Offset / ChunkSize % 3 == 0 && attempts.AddOrUpdate((request.File, request.Offset), 1, (_, n) => n + 1) <= 2
                 ? Task.FromException<object>(new TimeoutException("lost"))
                 : Dpt.Actors.AskExtensions.Ask(_server, request, timeout, ct));
         var prepared = await flaky.PrepareAsync(_source.Manifest);
         Assert.Equal(_big, File.ReadAllBytes(Path.Combine(prepared.Directory!, "train.bin")));
+        Assert.Equal(_small, File.ReadAllBytes(Path.Combine(prepared.Directory!, "test.bin")));
+        Assert.All(attempts.Values, n => Assert.Equal(3, n));
 
         var dead = new DatasetFetcher(Options with { CacheDirectory = _dir.Sub("cache2"), MaxAttempts = 2 },
             (request, timeout, ct) => request.Offset == 2 * ChunkSize ? Task.FromException<object>(new TimeoutException("no reply")) : Dpt.Actors.AskExtensions.Ask(_server, request, timeout, ct));
