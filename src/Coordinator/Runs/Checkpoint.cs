@@ -15,12 +15,8 @@ public sealed record Checkpoint(TrainingOptions Options, int Epoch, int StepInEp
 {
     private const string Magic = "DPTCKPT1";
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+    /// <summary>The JSON form of options in checkpoints and config.json: the one workers receive at join.</summary>
+    public static JsonSerializerOptions Json => Dpt.Training.Join.TrainingOptionsJson.Settings;
 
     public void Save(string path)
     {

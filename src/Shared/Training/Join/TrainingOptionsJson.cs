@@ -1,5 +1,5 @@
 // TrainingOptions as JSON, in the form a run folder's config.json has (snake_case names, kebab-case enum
-// values): the form TrainingConfig carries them in. Keep these settings equal to Coordinator's Checkpoint.Json.
+// values): the form TrainingConfig carries them in. Checkpoint files and config.json use the same settings.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
