@@ -439,8 +439,10 @@ public class CoordinatorStateSpec
             }
             else if (!round.Evaluation)
             {
-                // The step is applied (perhaps with shards of workers lost since), or a stale report arrives.
-                var shards = round.Held.SelectMany(h => h.Value.Select(r => (h.Key, r, 0.001 + rng.NextDouble()))).ToList();
+                // The step is applied (perhaps with shards of workers lost since, who pushed before they were lost:
+                // the kept ranges), or a stale report arrives. The server's shards always cover the batch.
+                var shards = round.Held.SelectMany(h => h.Value.Select(r => (h.Key, r, 0.001 + rng.NextDouble())))
+                    .Concat(round.Kept.Select(r => ("gone", r, 0.001))).ToList();
                 if (rng.NextInt(6) == 0)
                 {
                     operation = "stale step report";
