@@ -45,6 +45,11 @@ public sealed class WorkerActor : ReceiveActor
 
     private void OnParameters(ParametersPublished published)
     {
+        if (!_parameters.Fits(published))
+        {
+            Log.LogWarning("{Worker} ignores {Published}: it lies outside the model's parameters", _name, published);
+            return;
+        }
         if (!_parameters.Add(published)) return;
         _gradients.ReleaseBefore(_parameters.Version);
         if (_waiting.Count == 0) return;

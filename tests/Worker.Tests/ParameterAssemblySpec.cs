@@ -112,4 +112,131 @@ public class ParameterAssemblySpec
         Assert.True(assembly.Add(Copied(2, 2, v2)));
         Assert.Equal(v2, assembly.Values.ToArray());
     }
+
+    /// <summary>A stand-in for a parameter-server shard layout of <paramref name="shards"/> ranges over <see cref="Length"/> parameters.</summary>
+    private static (int Offset, int Count)[] Layout(int shards) => shards == 3 ? Shards : [(0, 16), (16, 24)];
+
+    private static ParametersPublished Copied((int Offset, int Count) range, long version, float[] buffer) =>
+        new(version, range.Offset, buffer.AsSpan(range.Offset, range.Count).ToArray());
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_half_assembled_copied_version_must_leave_the_current_one_intact(int shards)
+    {
+        var layout = Layout(shards);
+        var assembly = new ParameterAssembly(Length, shards);
+        var (v4, v5) = (Buffer(400), Buffer(500));
+        for (int k = layout.Length - 1; k >= 0; k--) assembly.Add(Copied(layout[k], 4, v4));
+        Assert.Equal(4, assembly.Version);
+        var current = assembly.Values;
+
+        // Every range of version 5 but one arrives, one of them twice: the current buffer still holds version 4.
+        for (int k = 0; k < layout.Length - 1; k++)
+        {
+            Assert.False(assembly.Add(Copied(layout[k], 5, v5)));
+            Assert.False(assembly.Add(Copied(layout[k], 5, v5)));
+            Assert.Equal(4, assembly.Version);
+            Assert.Equal(v4, assembly.Values.ToArray());
+            Assert.Equal(v4, current.ToArray());
+        }
+        Assert.True(assembly.Add(Copied(layout[^1], 5, v5)));
+        Assert.Equal(v5, assembly.Values.ToArray());
+        // Version 4's buffer is untouched until version 6 is assembled into it.
+        Assert.Equal(v4, current.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(3, 4)]
+    public void Randomized_interleaved_versions_out_of_order_with_duplicates_must_only_ever_expose_a_whole_version(int shards, int seed)
+    {
+        // Each shard publishes its versions in order (and sometimes its latest one again, as it does for a new pull),
+        // but shards run ahead of each other by up to two versions, so ranges of v and v + 1 (and v + 2) interleave.
+        var layout = Layout(shards);
+        var random = new Random(seed);
+        const int Versions = 60;
+        var buffers = Enumerable.Range(0, Versions).Select(v => Buffer(1000 * v)).ToArray();
+        var assembly = new ParameterAssembly(Length, shards);
+        var next = new int[shards];
+        long last = -1;
+        while (next.Min() < Versions)
+        {
+            int k = random.Next(shards);
+            if (next[k] >= Versions || next[k] > next.Min() + 2) continue;
+            int version = random.Next(5) == 0 && next[k] > 0 ? next[k] - 1 : next[k]++;
+            bool completed = assembly.Add(Copied(layout[k], version, buffers[version]));
+
+            Assert.True(assembly.Version >= last, $"version went back from {last} to {assembly.Version}");
+            Assert.Equal(completed, assembly.Version > last);
+            if (assembly.Version >= 0)
+            {
+                Assert.True(next.All(n => n > assembly.Version), $"version {assembly.Version} complete before every shard published it");
+                Assert.Equal(buffers[assembly.Version], assembly.Values.ToArray());
+            }
+            last = assembly.Version;
+        }
+        Assert.Equal(Versions - 1, assembly.Version);
+        Assert.Equal(buffers[^1], assembly.Values.ToArray());
+    }
+
+    [Fact]
+    public void A_single_shards_whole_buffer_from_the_network_must_be_used_as_it_is()
+    {
+        var assembly = new ParameterAssembly(Length, 1);
+        var received = Buffer(9);
+        Assert.True(assembly.Add(new ParametersPublished(9, 0, received)));
+        Assert.True(MemoryMarshal.TryGetArray(assembly.Values, out var segment));
+        Assert.Same(received, segment.Array);
+    }
+
+    [Fact]
+    public void Ranges_in_place_and_copied_in_one_version_must_be_gathered_into_the_workers_buffer()
+    {
+        var assembly = new ParameterAssembly(Length, Shards.Length);
+        var v1 = Buffer(1);
+        var shared = (float[])v1.Clone();
+        assembly.Add(InPlace(0, 1, shared));
+        assembly.Add(Copied(1, 1, v1));
+        Assert.True(assembly.Add(InPlace(2, 1, shared)));
+        Assert.Equal(v1, assembly.Values.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(assembly.Values, out var segment));
+        Assert.NotSame(shared, segment.Array);
+    }
+
+    [Fact]
+    public void A_range_outside_the_parameters_must_not_fit()
+    {
+        var assembly = new ParameterAssembly(Length, Shards.Length);
+        Assert.False(assembly.Fits(new ParametersPublished(0, 32, new float[9])));
+        Assert.False(assembly.Fits(new ParametersPublished(0, -1, new float[2])));
+        Assert.False(assembly.Fits(new ParametersPublished(0, 0, ReadOnlyMemory<float>.Empty)));
+        Assert.True(assembly.Fits(new ParametersPublished(0, 32, new float[8])));
+        Assert.Throws<ArgumentException>(() => assembly.Add(new ParametersPublished(0, 32, new float[9])));
+    }
+
+    [Fact]
+    public void Steady_state_assembly_must_not_allocate_in_place_or_copied()
+    {
+        var assembly = new ParameterAssembly(Length, Shards.Length);
+        var shared = Buffer(0);
+        var inPlace = Enumerable.Range(0, 20).SelectMany(v => Enumerable.Range(0, Shards.Length).Select(k => InPlace(k, v, shared))).ToArray();
+        var copied = Enumerable.Range(20, 20).SelectMany(v => Enumerable.Range(0, Shards.Length).Select(k => Copied(k, v, shared))).ToArray();
+        for (int i = 0; i < 2 * Shards.Length; i++) assembly.Add(inPlace[i]);
+        for (int i = 0; i < 2 * Shards.Length; i++) assembly.Add(copied[i]);
+        var again = new ParameterAssembly(Length, Shards.Length);
+        for (int i = 0; i < 2 * Shards.Length; i++) again.Add(inPlace[i]);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 2 * Shards.Length; i < inPlace.Length; i++) again.Add(inPlace[i]);
+        long inPlaceBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 2 * Shards.Length; i < copied.Length; i++) assembly.Add(copied[i]);
+        long copiedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal((19L, 39L), (again.Version, assembly.Version));
+        Assert.Equal((0L, 0L), (inPlaceBytes, copiedBytes));
+    }
 }

@@ -251,4 +251,43 @@ public class WorkerActorSpec : TestKit.TestKit
         Assert.Same(a, BufferOf(pushes[0]));
         AssertGradient(Gradient(parameters, 0, new SampleRange(0, 20)).Gradient, pushes);
     }
+
+    /// <summary>Shard <paramref name="k"/>'s range of <paramref name="parameters"/> in an array of its own, as received over the network.</summary>
+    private void PublishCopy(IActorRef worker, int k, long version, float[] parameters) =>
+        worker.Tell(new ParametersPublished(version, Ranges[k].Offset, parameters.AsSpan(Ranges[k].Offset, Ranges[k].Count).ToArray()), _servers[k].Ref);
+
+    [Fact]
+    public void Worker_must_compute_a_shard_of_the_current_version_with_exactly_its_parameters_while_a_newer_one_arrives_over_the_network()
+    {
+        var worker = StartWorker();
+        var v0 = Parameters(10);
+        var v1 = Parameters(11);
+        PublishCopy(worker, 1, 0, v0);
+        PublishCopy(worker, 0, 0, v0);
+        // Shard 1 has already published version 1; shard 2's range of it is still on its way.
+        PublishCopy(worker, 0, 1, v1);
+        // A shard of step 0 reassigned from a lost worker: computed at version 0, untouched by version 1's range.
+        var stale = new SampleRange(0, 10);
+        Compute(worker, 0, 0, stale);
+        AssertGradient(Gradient(v0, 0, stale).Gradient, ExpectPushes());
+
+        var shard = new SampleRange(10, 10);
+        Compute(worker, 1, 1, shard);
+        ExpectNoPush();
+        PublishCopy(worker, 1, 1, v1);
+        AssertGradient(Gradient(v1, 0, shard).Gradient, ExpectPushes());
+    }
+
+    [Fact]
+    public void Worker_must_ignore_a_range_outside_its_parameters()
+    {
+        var worker = StartWorker();
+        var parameters = Parameters(12);
+        worker.Tell(new ParametersPublished(0, Ranges[1].Offset, new float[Ranges[1].Count + 1]), _servers[1].Ref);
+        PublishCopy(worker, 0, 0, parameters);
+        Compute(worker, 0, 0, new SampleRange(0, 4));
+        ExpectNoPush();
+        PublishCopy(worker, 1, 0, parameters);
+        AssertGradient(Gradient(parameters, 0, new SampleRange(0, 4)).Gradient, ExpectPushes());
+    }
 }

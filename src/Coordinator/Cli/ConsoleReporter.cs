@@ -75,6 +75,13 @@ internal sealed class ConsoleReporter : IProgressReporter
         else Console.Out.WriteLine(message);
     }
 
+    /// <summary>Shows the wait on the epoch's bar, if one is showing, and as a line.</summary>
+    public void Waiting(WaitingForWorkers waiting)
+    {
+        if (_bar is not null) _bar.Description = Markup.Escape($"epoch {_barEpoch + 1}/{_epochs}  {waiting}");
+        Notice(waiting.ToString());
+    }
+
     public void Finished(TrainingSummary s)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("summary").HideHeaders().AddColumn("").AddColumn("");

@@ -11,6 +11,7 @@ internal interface IProgressReporter : IDisposable
     void Step(StepCompleted step);
     void Epoch(EpochReport report);
     void Notice(string message);
+    void Waiting(WaitingForWorkers waiting);
     void Finished(TrainingSummary summary);
 }
 

@@ -38,6 +38,8 @@ internal sealed class JsonReporter : IProgressReporter
 
     public void Notice(string message) => Console.Error.WriteLine(message);
 
+    public void Waiting(WaitingForWorkers waiting) => Console.Error.WriteLine(waiting.ToString());
+
     public void Finished(TrainingSummary s) =>
         Console.Error.WriteLine($"finished: {s.Reason}; {s.Epochs} epochs, {s.Steps} steps in {s.ElapsedSeconds:F1} s; run folder {s.RunPath}"
                                 + (s.ResumeCommand is { } resume ? $"; continue with: {resume}" : ""));

@@ -51,7 +51,7 @@ internal static class TrainingSession
                 // Before the first step the local workers are still registering, which takes milliseconds:
                 // only a wait after a worker was lost is news.
                 case WaitingForWorkers w when stepped:
-                    reporter.Notice($"waiting for workers: {w.Connected} of {w.Required} connected");
+                    reporter.Waiting(w);
                     break;
                 case TrainingFinished f:
                     (setup.ModelFile(f.Final.Parameters) with { SyntheticCount = setup.Options.SyntheticCount, Seed = setup.Options.Seed })

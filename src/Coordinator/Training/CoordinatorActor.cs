@@ -19,7 +19,9 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly IReadOnlyList<IActorRef> _parameterServers;
     private readonly int _parameterCount;
     private readonly IActorRef _listener;
-    private readonly List<StepApplied> _applied = new();
+    // The reports of the current step so far, by parameter-server shard: the step is applied once every shard reported it.
+    private readonly StepApplied?[] _applied;
+    private int _appliedCount;
     private readonly List<Snapshot> _snapshots = new();
     private List<StepCompleted> _steps = new();
     private long _lastReport;
@@ -41,6 +43,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _parameterServers = parameterServers;
         _parameterCount = parameterCount;
         _listener = listener;
+        _applied = new StepApplied?[parameterServers.Count];
         WaitingForWorkers();
     }
 
@@ -114,13 +117,26 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void OnStepApplied(StepApplied report)
     {
-        // Every shard reports the same step with the same metrics and shards; it is applied once all have.
+        // Every shard reports the step once, with its own count of the shards; the step is applied once all have.
         if (report.Step != _state.Step) return;
-        _applied.Add(report);
-        if (_applied.Count < _parameterServers.Count) return;
-        var applied = _applied[0] with { ApplySeconds = _applied.Max(a => a.ApplySeconds) };
-        _applied.Clear();
-        if (!_state.CompleteStep(applied)) return;
+        int server = IndexOf(Sender);
+        if (server < 0 || _applied[server] is not null)
+        {
+            Log.LogWarning("coordinator ignores {Report} from {Sender}: not a parameter-server shard, or one that already reported it", report, Sender.Path);
+            return;
+        }
+        _applied[server] = report;
+        if (++_appliedCount < _applied.Length) return;
+        double applySeconds = 0;
+        foreach (var a in _applied) applySeconds = Math.Max(applySeconds, a!.ApplySeconds);
+        var applied = _applied[0]! with { ApplySeconds = applySeconds };
+        Array.Clear(_applied);
+        _appliedCount = 0;
+        if (!_state.CompleteStep(applied))
+        {
+            Log.LogError("coordinator refuses {Applied}: its shards do not cover the batch of step {Step} exactly", applied, _state.Step);
+            return;
+        }
         double stepSeconds = Stopwatch.GetElapsedTime(_stepStart).TotalSeconds;
         _epochTrainSeconds += stepSeconds;
         _epochSamples += applied.Metrics.Count;
@@ -131,6 +147,13 @@ public sealed class CoordinatorActor : ReceiveActor
         if (!_state.EpochDone && _stopReason is null) StartStep();
         else if (_state.EpochDone) Evaluate(EvaluationSet.Test);
         else TakeCheckpoint(); // stopped inside an epoch: checkpoint where it stands, no epoch to report
+    }
+
+    private int IndexOf(IActorRef server)
+    {
+        for (int k = 0; k < _parameterServers.Count; k++)
+            if (_parameterServers[k].Equals(server)) return k;
+        return -1;
     }
 
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(100);
@@ -235,14 +258,28 @@ public sealed class CoordinatorActor : ReceiveActor
         else Report(new TrainingFinished(_state.Epoch, _state.Step, elapsed, reason, final));
     }
 
+    /// <summary>Adds a worker, which gets shards from the next step on (or the current step's, if it waits for one). A
+    /// name registered again with another ref is a restarted worker: the old ref's outstanding work goes to the
+    /// others (or to the new ref, if it is the only one) and the old ref is forgotten.</summary>
     private void Join(RegisterWorker registration)
     {
-        if (_workers.ContainsKey(registration.Name)) return;
-        _workers[registration.Name] = registration.Worker;
-        _names[registration.Worker] = registration.Name;
-        Context.Watch(registration.Worker);
-        Send(_state.AddWorker(registration.Name));
-        Report(new WorkersChanged(_state.Workers.ToList(), $"{registration.Name} joined"));
+        var (name, worker) = (registration.Name, registration.Worker);
+        bool restarted = false;
+        if (_workers.TryGetValue(name, out var old))
+        {
+            if (old.Equals(worker)) return;
+            Context.Unwatch(old);
+            _names.Remove(old);
+            _workers.Remove(name);
+            Log.LogWarning("{Worker} registered again from {Path}: it replaces {Old}", name, worker.Path, old.Path);
+            Send(_state.RemoveWorker(name));
+            restarted = true;
+        }
+        _workers[name] = worker;
+        _names[worker] = name;
+        Context.Watch(worker);
+        Send(_state.AddWorker(name));
+        Report(new WorkersChanged(_state.Workers.ToList(), restarted ? $"{name} restarted" : $"{name} joined"));
     }
 
     private void Lose(IActorRef worker)

@@ -87,10 +87,12 @@ public sealed class CoordinatorState
         return _workers.Count == 0 ? Keep(batch) : Assign(batch);
     }
 
-    /// <summary>Records an applied step. Returns false when <paramref name="applied"/> is not for the current step.</summary>
+    /// <summary>Records an applied step. Returns false when <paramref name="applied"/> is not for the current step, or its
+    /// shards do not cover the step's batch exactly (each sample once), which the parameter server never reports.</summary>
     public bool CompleteStep(StepApplied applied)
     {
         if (_round is not { Kind: RoundKind.Step } round || applied.Step != round.Step) return false;
+        if (!Tiles(applied.Shards, round.Range) || applied.Metrics.Count != round.Range.Count) return false;
         foreach (var shard in applied.Shards)
             if (shard.Timing.ComputeSeconds > 0)
                 Observe(shard.Worker, shard.Shard.Count / shard.Timing.ComputeSeconds);
@@ -138,6 +140,21 @@ public sealed class CoordinatorState
         if (round.Assigned.Count > 0 || round.Unassigned.Count > 0) return null;
         _round = null;
         return round.Total;
+    }
+
+    /// <summary>True when the shards are disjoint and together cover <paramref name="batch"/> exactly.</summary>
+    private static bool Tiles(IReadOnlyList<ShardReport> shards, SampleRange batch)
+    {
+        Span<SampleRange> sorted = shards.Count <= 64 ? stackalloc SampleRange[shards.Count] : new SampleRange[shards.Count];
+        for (int i = 0; i < shards.Count; i++) sorted[i] = shards[i].Shard;
+        sorted.Sort(static (x, y) => x.Start.CompareTo(y.Start));
+        int at = batch.Start;
+        foreach (var shard in sorted)
+        {
+            if (shard.Start != at || shard.Count == 0) return false;
+            at = shard.End;
+        }
+        return at == batch.End;
     }
 
     private IReadOnlyList<(string Worker, object Work)> Keep(SampleRange range)

@@ -27,8 +27,17 @@ public sealed record EpochReport(
 
 public static class TrainingEvents
 {
-    /// <summary>Sent by the coordinator to its listener while it has fewer workers than it needs.</summary>
-    public sealed record WaitingForWorkers(int Connected, int Required);
+    /// <summary>
+    /// Sent by the coordinator to its listener when it starts waiting for workers, and again each time the count
+    /// changes while it waits: before the first step it needs its plan's minimum of registered
+    /// workers, and once training has begun, one (with none left it keeps its step and resumes it when one registers).
+    /// </summary>
+    /// <param name="Registered">Workers registered now.</param>
+    /// <param name="Required">Workers it needs to go on.</param>
+    public sealed record WaitingForWorkers(int Registered, int Required)
+    {
+        public override string ToString() => $"waiting for workers: {Registered} of {Required} registered";
+    }
 
     /// <summary>
     /// Sent by the coordinator to its listener about ten times a second, and before every other event: the

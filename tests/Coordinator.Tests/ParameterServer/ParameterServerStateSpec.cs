@@ -229,4 +229,84 @@ public class ParameterServerStateSpec
         var e = Assert.Throws<InvalidOperationException>(() => state.ApplyStep());
         Assert.Contains("3 of 8 samples pushed", e.Message);
     }
+
+    [Fact]
+    public void Randomized_lost_workers_with_reassigned_shards_and_late_pushes_must_apply_each_step_once_with_every_sample_once()
+    {
+        // A shard's gradient is the sum of per-sample gradients (small multiples of 1/8, so sums are exact): whichever
+        // pushes are accepted, a step that counts every sample once applies the same update.
+        static float PerSample(int sample, int i) => ((sample * 7 + i * 3) % 11 - 5) * 0.125f;
+        static float[] GradientOf(SampleRange shard)
+        {
+            var g = new float[Layout.Length];
+            for (int s = shard.Start; s < shard.End; s++)
+                for (int i = 0; i < g.Length; i++) g[i] += PerSample(s, i);
+            return g;
+        }
+
+        var rng = new Rng(77);
+        var state = NewState();
+        var reference = (float[])state.Parameters.Clone();
+        for (long step = 0; step < 300; step++)
+        {
+            var batch = new SampleRange(rng.NextInt(50), 1 + rng.NextInt(30));
+            // Workers 0..n-1 hold equal cuts; then some are lost, and each lost range is cut among the live ones.
+            int workers = 1 + rng.NextInt(4);
+            var held = Enumerable.Range(0, workers).Select(_ => new List<SampleRange>()).ToList();
+            var live = Enumerable.Range(0, workers).ToList();
+            Cut(batch, live);
+            var late = new List<PushGradients>();
+            while (live.Count > 1 && rng.NextInt(3) > 0)
+            {
+                int lost = live[rng.NextInt(live.Count)];
+                live.Remove(lost);
+                foreach (var range in held[lost])
+                {
+                    if (rng.NextInt(3) > 0) late.Add(Push(step, batch, range, GradientOf(range), $"w{lost}"));
+                    Cut(range, live);
+                }
+                held[lost].Clear();
+            }
+            var pushes = live.SelectMany(w => held[w].Select(r => Push(step, batch, r, GradientOf(r), $"w{w}"))).Concat(late).ToArray();
+            rng.Shuffle(pushes.AsSpan());
+
+            var accepted = new List<SampleRange>();
+            int completed = 0;
+            foreach (var push in pushes)
+            {
+                var outcome = state.Accept(push);
+                if (completed > 0) Assert.Equal(PushOutcome.Stale, outcome);
+                else if (outcome is PushOutcome.Accepted or PushOutcome.Completed)
+                {
+                    Assert.DoesNotContain(accepted, a => a.Overlaps(push.Shard));
+                    accepted.Add(push.Shard);
+                    Assert.Equal(accepted.Sum(a => a.Count), state.Covered);
+                    if (outcome == PushOutcome.Completed)
+                    {
+                        completed++;
+                        var applied = state.ApplyStep();
+                        Assert.Equal(batch.Count, applied.Metrics.Count);
+                        Assert.Equal(batch.Count, applied.Shards.Sum(r => r.Shard.Count));
+                    }
+                }
+                else Assert.Equal(PushOutcome.Duplicate, outcome);
+            }
+            Assert.Equal(1, completed);
+            Assert.Equal(step + 1, state.Version);
+            var total = GradientOf(batch);
+            for (int i = 0; i < reference.Length; i++) reference[i] -= 0.1f * (total[i] * (1f / batch.Count));
+
+            void Cut(SampleRange range, List<int> among)
+            {
+                int start = range.Start;
+                for (int k = 0; k < among.Count; k++)
+                {
+                    int count = range.Count * (k + 1) / among.Count - range.Count * k / among.Count;
+                    if (count > 0) held[among[k]].Add(new SampleRange(start, count));
+                    start += count;
+                }
+            }
+        }
+        for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], state.Parameters[i], 1e-4f);
+    }
 }

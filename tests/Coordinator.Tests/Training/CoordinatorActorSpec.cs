@@ -2,8 +2,11 @@
 // its listener: when it starts, how a step moves on, what a lost worker's shard becomes, and what an epoch's
 // end looks like from outside.
 using Dpt.Actors;
+using Dpt.Coordinator.ParameterServer;
 using Dpt.Coordinator.Training;
 using Dpt.Model;
+using Dpt.Numerics;
+using Dpt.Optimization;
 using Dpt.TestKit;
 using Dpt.Training;
 using Xunit.Abstractions;
@@ -49,7 +52,7 @@ public class CoordinatorActorSpec : TestKit.TestKit
         {
             var message = _listener.ExpectMsg<object>();
             if (message is StepsCompleted batch) _reported.AddRange(batch.Steps);
-            else return Assert.IsType<T>(message);
+            else return typeof(T) == typeof(object) ? (T)message : Assert.IsType<T>(message);
         }
     }
 
@@ -346,5 +349,164 @@ public class CoordinatorActorSpec : TestKit.TestKit
         var w1 = CreateTestProbe("w1");
         coordinator.Tell(new RegisterWorker("w1", w1.Ref));
         ExpectNothingSent(_servers[0], w1, _listener);
+    }
+
+    [Fact]
+    public void Coordinator_must_count_each_parameter_server_shards_report_of_a_step_once()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        // The first shard reports twice, and an actor that is no shard reports too: the step is not yet applied.
+        coordinator.Tell(Applied(0, new SampleRange(0, 4)), _servers[0].Ref);
+        coordinator.Tell(Applied(0, new SampleRange(0, 4)), _servers[0].Ref);
+        coordinator.Tell(Applied(0, new SampleRange(0, 4)), w1.Ref);
+        ExpectNothingSent(_servers[0], _servers[1], w1, w2);
+
+        coordinator.Tell(Applied(0, new SampleRange(0, 4)), _servers[1].Ref);
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w1.ExpectMsg<ComputeShard>();
+        w2.ExpectMsg<ComputeShard>();
+        ExpectNothingSent(_servers[0], _servers[1], w1, w2);
+    }
+
+    [Fact]
+    public void Coordinator_must_refuse_a_step_report_whose_shards_do_not_cover_the_batch()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        var half = Applied(0, new SampleRange(0, 4)) with { Shards = [new ShardReport("w1", new SampleRange(0, 2), new ShardTiming(0, 0.01))] };
+        foreach (var server in _servers) coordinator.Tell(half, server.Ref);
+        ExpectNothingSent(_servers[0], _servers[1], w1, w2);
+    }
+
+    [Fact]
+    public void Coordinator_must_give_a_worker_registering_mid_training_shards_from_the_next_step_on()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        var w3 = CreateTestProbe("w3");
+        coordinator.Tell(new RegisterWorker("w3", w3.Ref));
+        ExpectWorkersChanged("w3 joined", "w1", "w2", "w3");
+        // Step 0 is already split; the newcomer gets nothing of it.
+        ExpectNothingSent(w3, w1, w2);
+
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w1.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(4, 2)));
+        w2.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(6, 1)));
+        w3.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(7, 1)));
+    }
+
+    [Fact]
+    public void Coordinator_must_replace_a_worker_that_registers_again_under_its_name_with_a_new_ref()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        // w2's process restarted: its new ref registers under the old name. Its shard of step 0 goes to w1.
+        var restarted = CreateTestProbe("w2-restarted");
+        coordinator.Tell(new RegisterWorker("w2", restarted.Ref));
+        w1.ExpectMsg(new ComputeShard(0, 0, 0, new SampleRange(0, 4), new SampleRange(2, 2)));
+        ExpectWorkersChanged("w2 restarted", "w1", "w2");
+
+        // The old ref's loss, reported later by the cluster layer, changes nothing.
+        Sys.Stop(w2.Ref);
+        ExpectNothingSent(_listener, w1, restarted);
+
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w1.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(4, 2)));
+        restarted.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(6, 2)));
+        Assert.Equal(coordinator, restarted.LastSender);
+
+        // The new ref is the one watched: its loss is w2's.
+        Sys.Stop(restarted.Ref);
+        w1.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(6, 2)));
+        ExpectWorkersChanged("w2 lost", "w1");
+    }
+
+    [Fact]
+    public void Coordinator_must_wait_without_stopping_when_every_worker_is_lost_and_resume_the_same_step()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        Sys.Stop(w2.Ref);
+        w1.ExpectMsg(new ComputeShard(0, 0, 0, new SampleRange(0, 4), new SampleRange(2, 2)));
+        ExpectWorkersChanged("w2 lost", "w1");
+        Sys.Stop(w1.Ref);
+        ExpectWorkersChanged("w1 lost");
+        Assert.Equal(new WaitingForWorkers(0, 1), ExpectEvent<WaitingForWorkers>());
+        ExpectNothingSent(_listener, _servers[0], _servers[1]);
+
+        // A worker registers: it gets all of step 0, which then goes on as if nothing happened.
+        var w3 = CreateTestProbe("w3");
+        coordinator.Tell(new RegisterWorker("w3", w3.Ref));
+        var shards = new[] { w3.ExpectMsg<ComputeShard>(), w3.ExpectMsg<ComputeShard>() };
+        Assert.All(shards, s => Assert.Equal((0L, 0L, new SampleRange(0, 4)), (s.Step, s.Version, s.Batch)));
+        Assert.Equal([new SampleRange(0, 2), new SampleRange(2, 2)], shards.Select(s => s.Shard).OrderBy(r => r.Start));
+        ExpectWorkersChanged("w3 joined", "w3");
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w3.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(4, 4)));
+    }
+
+    [Fact]
+    public void Coordinator_and_parameter_servers_must_complete_a_step_whose_worker_was_lost_and_refuse_its_late_push()
+    {
+        // Real parameter-server shards (SGD at a constant 0.1) over a 26-parameter model; test probes push as workers.
+        var layout = new MlpSpec([3, 4, 2], Activation.Relu, OutputLoss.SoftmaxCrossEntropy).CreateLayout();
+        var parameters = Initializer.Create(layout, InitScheme.XavierUniform, 3);
+        var initial = (float[])parameters.Clone();
+        var optimizer = new OptimizerOptions { Kind = OptimizerKind.Sgd }.Create();
+        var optimizerState = optimizer.CreateState(layout.Length);
+        var ranges = ParameterServerShard.Ranges(layout.Length, 2);
+        var servers = ranges.Select((r, k) => Sys.ActorOf(ParameterServerActor.Props(new ParameterServerState(layout, parameters, optimizer,
+            optimizerState, LearningRateSchedule.Constant(0.1f), null, stepsPerEpoch: 2, version: 0, r.Offset, r.Count), Dispatchers.Default),
+            $"real-parameter-server-{k + 1}")).ToList();
+        var plan = new TrainingPlan { TrainCount = 8, GlobalBatch = 4, Epochs = 1, MinWorkers = 2, Balance = ShardSplit.Equal };
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorState(plan), servers, layout.Length, _listener.Ref, Dispatchers.Default),
+            "coordinator-with-servers");
+        var (w1, w2) = (CreateTestProbe("w1"), CreateTestProbe("w2"));
+        coordinator.Tell(new RegisterWorker("w1", w1.Ref));
+        coordinator.Tell(new RegisterWorker("w2", w2.Ref));
+        var batch = new SampleRange(0, 4);
+        w1.ExpectMsg(new ComputeShard(0, 0, 0, batch, new SampleRange(0, 2)));
+        w2.ExpectMsg(new ComputeShard(0, 0, 0, batch, new SampleRange(2, 2)));
+
+        void Push(TestProbe worker, string name, long step, SampleRange stepBatch, SampleRange shard, float[] gradient, BatchMetrics metrics)
+        {
+            for (int k = 0; k < servers.Count; k++)
+                servers[k].Tell(new PushGradients(step, step, stepBatch, shard, name, ranges[k].Offset, gradient.AsMemory(ranges[k].Offset, ranges[k].Count),
+                    metrics, new ShardTiming(0, 0.01)), worker.Ref);
+        }
+        float[] Gradient(ulong seed, float scale = 1)
+        {
+            var rng = new Rng(seed);
+            return Enumerable.Range(0, layout.Length).Select(_ => scale * (rng.NextSingle() * 2 - 1)).ToArray();
+        }
+
+        // w2 is lost before it pushed; its shard goes to w1, who pushes it first.
+        Sys.Stop(w2.Ref);
+        w1.ExpectMsg(new ComputeShard(0, 0, 0, batch, new SampleRange(2, 2)));
+        var (ga, gb) = (Gradient(1), Gradient(2));
+        Push(w1, "w1", 0, batch, new SampleRange(2, 2), gb, new BatchMetrics(1, 1, 2));
+        // w2's push arrives after all (its node was only unreachable): it overlaps the counted shard and is refused.
+        Push(w2, "w2", 0, batch, new SampleRange(2, 2), Gradient(3, scale: 1000), new BatchMetrics(1e6, 0, 2));
+        w1.ExpectNoMsg(Quiet);
+        Push(w1, "w1", 0, batch, new SampleRange(0, 2), ga, new BatchMetrics(2, 1, 2));
+
+        // The step is applied once, with every sample once; step 1 goes to w1 alone.
+        var batch1 = new SampleRange(4, 4);
+        w1.ExpectMsg(new ComputeShard(1, 0, 1, batch1, batch1));
+        var gc = Gradient(4);
+        // A late push for the applied step is stale; it changes nothing either.
+        Push(w2, "w2", 0, batch, new SampleRange(2, 2), Gradient(5, scale: 1000), new BatchMetrics(1e6, 0, 2));
+        Push(w1, "w1", 1, batch1, batch1, gc, new BatchMetrics(4, 4, 4));
+
+        // Joins, the loss, the epoch and its checkpoint come first.
+        object next;
+        while ((next = ExpectEvent<object>()) is not TrainingFinished) Assert.IsNotType<TrainingFailed>(next);
+        var finished = (TrainingFinished)next;
+        Assert.Equal((1, 2L, 2L), (finished.Epochs, finished.Steps, finished.Final.Version));
+        Assert.Equal([(0L, new BatchMetrics(3, 2, 4)), (1L, new BatchMetrics(4, 4, 4))], _reported.Select(s => (s.Step, s.Metrics)));
+        for (int i = 0; i < layout.Length; i++)
+        {
+            float expected = initial[i] - 0.1f * (ga[i] + gb[i]) / 4 - 0.1f * gc[i] / 4;
+            Assert.True(Math.Abs(expected - finished.Final.Parameters[i]) <= 1e-6f, $"parameter {i}: {finished.Final.Parameters[i]}, expected {expected}");
+        }
     }
 }

@@ -169,6 +169,23 @@ public class CoordinatorStateSpec
     }
 
     [Fact]
+    public void CompleteStep_must_refuse_a_report_whose_shards_do_not_cover_the_batch_exactly_once()
+    {
+        var state = WithWorkers(Plan(), "a", "b");
+        state.BeginStep();
+        Assert.False(state.CompleteStep(Applied(0, [("a", new SampleRange(0, 2), 0.1)])));
+        Assert.False(state.CompleteStep(Applied(0, [("a", new SampleRange(0, 2), 0.1), ("b", new SampleRange(3, 1), 0.1)])));
+        Assert.False(state.CompleteStep(Applied(0, [("a", new SampleRange(0, 3), 0.1), ("b", new SampleRange(2, 2), 0.1)])));
+        Assert.False(state.CompleteStep(Applied(0, [("a", new SampleRange(0, 2), 0.1), ("b", new SampleRange(2, 4), 0.1)])));
+        var wrongCount = Applied(0, [("a", new SampleRange(0, 2), 0.1), ("b", new SampleRange(2, 2), 0.1)]) with { Metrics = new BatchMetrics(1, 1, 3) };
+        Assert.False(state.CompleteStep(wrongCount));
+        Assert.Equal(0, state.Step);
+        // The same shards in another order, one of them reassigned and reported under another worker, cover it.
+        Assert.True(state.CompleteStep(Applied(0, [("b", new SampleRange(2, 2), 0.1), ("b", new SampleRange(0, 2), 0.1)])));
+        Assert.Equal(1, state.Step);
+    }
+
+    [Fact]
     public void A_round_in_progress_must_refuse_another_round()
     {
         var state = WithWorkers(Plan(), "a");
@@ -439,8 +456,10 @@ public class CoordinatorStateSpec
             }
             else if (!round.Evaluation)
             {
-                // The step is applied (perhaps with shards of workers lost since), or a stale report arrives.
-                var shards = round.Held.SelectMany(h => h.Value.Select(r => (h.Key, r, 0.001 + rng.NextDouble()))).ToList();
+                // The step is applied (perhaps with shards of workers lost since, who pushed before they were lost:
+                // the kept ranges), or a stale report arrives. The server's shards always cover the batch.
+                var shards = round.Held.SelectMany(h => h.Value.Select(r => (h.Key, r, 0.001 + rng.NextDouble())))
+                    .Concat(round.Kept.Select(r => ("gone", r, 0.001))).ToList();
                 if (rng.NextInt(6) == 0)
                 {
                     operation = "stale step report";
