@@ -1,3 +1,17 @@
-// dpt-worker: joins a coordinator as a worker (cluster mode arrives with the cluster issue).
-Console.Error.WriteLine("dpt-worker: cluster mode is not built yet; use 'dpt train' for local mode.");
-return 2;
+// dpt-worker: joins a coordinator (dpt train --listen) as a worker node. Parse and validate the command
+// line, then run the node until Ctrl-C or SIGTERM (leave the cluster gracefully) or until it cannot take
+// part (refused, coordinator unreachable), reporting each event in one line on standard error.
+using System.CommandLine;
+using Dpt.CommandLine;
+using Dpt.Worker.Cli;
+
+CliProgram.ProgramName = "dpt-worker";
+var root = WorkerCommand.Create();
+CliHelp.Install(root);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine(CliProgram.DescribeParseErrors(parsed));
+    return CliProgram.Usage;
+}
+return await parsed.InvokeAsync();

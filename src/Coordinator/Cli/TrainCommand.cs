@@ -6,6 +6,7 @@ using System.CommandLine.Parsing;
 using Dpt.Coordinator.Runs;
 using Dpt.Coordinator.Training;
 using Dpt.Data;
+using Dpt.Hosting;
 using Dpt.Model;
 using Dpt.Optimization;
 using Dpt.Training;
@@ -75,6 +76,19 @@ internal static class TrainCommand
         "Stop after the first epoch whose test accuracy reaches this fraction (e.g. 0.885), and report the time it took [default: none, train every epoch]",
         TrainingOptionsValidator.Accepted.TargetAccuracy);
 
+    // Cluster mode
+    private static readonly Option<string?> Listen = CliOptions.OptionalString("--listen",
+        $"Cluster mode: listen for dpt-worker processes at HOST[:PORT] (e.g. 0.0.0.0:{HostPort.DefaultCoordinatorPort}; port 0 picks a free one) [default: local mode, no network]");
+    private static readonly Option<string?> PublicHost = CliOptions.OptionalString("--public-host",
+        "Cluster mode: the host name or address workers reach this machine by, as they give it to --join [default: the --listen host, or this machine's host name for 0.0.0.0]");
+    private static readonly Option<int?> MinWorkers = CliOptions.OptionalInt("--min-workers",
+        "Cluster mode: workers (local and joined) to wait for before the first step [default: 1]", TrainingOptionsValidator.Accepted.MinWorkers);
+    private static readonly Option<string?> SecretFile = CliOptions.OptionalString("--secret-file",
+        $"Cluster mode: file holding the cluster secret (at least {ClusterSecret.MinimumBytes} bytes) that every node proves [default: the {ClusterSecret.EnvironmentVariable} environment variable]");
+    private static readonly Option<string?> TlsCert = CliOptions.OptionalString("--tls-cert",
+        "Cluster mode: speak TLS with this certificate (PFX, or PEM with --tls-key); workers pass the same certificate to trust it [default: plain TCP]");
+    private static readonly Option<string?> TlsKey = CliOptions.OptionalString("--tls-key", "Cluster mode: the PEM private key of a PEM --tls-cert [default: none]");
+
     // Output
     private static readonly Option<string> Output = CliOptions.String("--output", "runs", "Directory for run folders");
     private static readonly Option<string?> Name = CliOptions.OptionalString("--name", "Run folder name [default: time and data set]");
@@ -83,13 +97,15 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a multi-layer perceptron in local mode: a coordinator, a parameter server and N worker actors in this process. "
+        var command = new Command("train", "Train a multi-layer perceptron: in local mode a coordinator, a parameter server and N worker actors in this process; "
+                                           + "with --listen (cluster mode) the coordinator and parameter server here, and workers that join with dpt-worker --join. "
                                            + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {CliProgram.Interrupted}).");
         foreach (var option in new Option[]
                  {
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,
                      Optimizer, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, ClipNorm, Schedule, Decay, StepSize, MinLr, Warmup,
-                     BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Output, Name, Resume, Json,
+                     BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Listen, PublicHost, MinWorkers, SecretFile, TlsCert, TlsKey,
+                     Output, Name, Resume, Json,
                  })
             command.Options.Add(option);
         command.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
@@ -119,6 +135,13 @@ internal static class TrainCommand
                         $"the run has done all its {checkpoint.Epoch} epochs; give --epochs with a new total above {checkpoint.Epoch}");
         }
         else options = Bind(r);
+        var node = Node(r);
+        if (node is not null && resumed is null)
+            options = options with
+            {
+                Workers = r.GetResult(Workers) is { Implicit: false } ? options.Workers : 0,
+                MinWorkers = r.GetValue(MinWorkers) ?? 1,
+            };
         TrainingOptionsValidator.Validate(options);
         if (resumed is null) RunFolder.PathFor(r.GetValue(Output)!, r.GetValue(Name), options); // refuses a --name in use before the data loads
 
@@ -136,10 +159,33 @@ internal static class TrainCommand
         if (checkpoint is not null) run.TruncateMetrics(checkpoint.Epoch);
         reporter.Started(Describe(setup, run, checkpoint));
         var summary = reporter is ConsoleReporter console
-            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation))
-            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation);
+            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node))
+            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node);
         reporter.Finished(summary);
         return summary.Interrupted ? CliProgram.Interrupted : CliProgram.Ok;
+    }
+
+    /// <summary>Cluster mode's node options from --listen and its companions; null in local mode (and then
+    /// the companions must not be given).</summary>
+    private static NodeOptions? Node(ParseResult r)
+    {
+        if (r.GetValue(Listen) is not { } listen)
+        {
+            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && (o.Option == PublicHost || o.Option == MinWorkers
+                    || o.Option == SecretFile || o.Option == TlsCert || o.Option == TlsKey)) is { } stray)
+                throw new InvalidOptionException(stray.Option.Name, string.Join(" ", stray.Tokens.Select(t => t.Value)), "it belongs to cluster mode: give --listen HOST:PORT too");
+            return null;
+        }
+        if (!HostPort.TryParse(listen, HostPort.DefaultCoordinatorPort, out var at, out string error))
+            throw new InvalidOptionException("--listen", listen, $"expected HOST[:PORT], e.g. 0.0.0.0:{HostPort.DefaultCoordinatorPort} ({error})");
+        return new NodeOptions
+        {
+            Listen = at.Value,
+            PublicHost = r.GetValue(PublicHost),
+            Secret = ClusterSecret.Load(r.GetValue(SecretFile)),
+            TlsCertificate = r.GetValue(TlsCert),
+            TlsKey = r.GetValue(TlsKey),
+        };
     }
 
     private static string Describe(TrainingSetup s, RunFolder run, Checkpoint? resumed)
@@ -148,7 +194,7 @@ internal static class TrainCommand
         string data = $"{s.Data.Train.Count:N0} training" + (s.Data.Validation is { } v ? $", {v.Count:N0} validation" : "")
                       + (s.Data.Test is { } t ? $", {t.Count:N0} test" : "") + " samples";
         string from = resumed is null ? "" : $"; resuming at epoch {resumed.Epoch + 1}, step {resumed.Step}";
-        return $"training {s.Model.Spec} on {o.Dataset} ({data}) with {o.Workers} workers; {o.Optimizer}, "
+        return $"training {s.Model.Spec} on {o.Dataset} ({data}) with {(o.MinWorkers is { } min ? $"at least {min} workers ({o.Workers} local)" : $"{o.Workers} workers")}; {o.Optimizer}, "
                + $"{o.CreateSchedule(o.Epochs)}, batch {o.BatchSize}, {o.Epochs} epochs, seed {o.Seed}{from}; run folder {run.Path}";
     }
 

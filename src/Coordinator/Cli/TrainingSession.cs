@@ -4,7 +4,9 @@
 using Dpt.CommandLine;
 using System.Threading.Channels;
 using Dpt.Actors;
+using Dpt.Coordinator.Cluster;
 using Dpt.Coordinator.Local;
+using Dpt.Hosting;
 using Dpt.Coordinator.Runs;
 using Dpt.Coordinator.Training;
 using Dpt.Training;
@@ -15,13 +17,21 @@ namespace Dpt.Coordinator.Cli;
 internal static class TrainingSession
 {
     /// <summary>Trains to the end (or until cancelled); returns the summary, or throws if training failed.</summary>
+    /// <param name="node">Cluster mode: how this node listens for workers; null for local mode.</param>
     public static async Task<TrainingSummary> RunAsync(TrainingSetup setup, RunFolder run, IProgressReporter reporter,
-        double? targetAccuracy, CancellationToken cancellation)
+        double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null)
     {
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        await using var system = ActorSystem.Create("dpt");
+        await using var system = node is null ? ActorSystem.Create("dpt") : ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
-        var coordinator = LocalTraining.Start(system, setup, listener);
+        IActorRef coordinator;
+        await using var cluster = node is null ? null : await ClusterTraining.StartAsync(system, setup, listener, node, cancellation);
+        if (cluster is null) coordinator = LocalTraining.Start(system, setup, listener);
+        else
+        {
+            coordinator = cluster.Actors.Coordinator;
+            reporter.Notice($"listening at {cluster.Address.Host}:{cluster.Address.Port}; start workers with: dpt-worker --join {cluster.Address.Host}:{cluster.Address.Port}");
+        }
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
 
         EpochReport? last = null, best = null, firstAtTarget = null;
@@ -50,7 +60,7 @@ internal static class TrainingSession
                     break;
                 // Before the first step the local workers are still registering, which takes milliseconds:
                 // only a wait after a worker was lost is news.
-                case WaitingForWorkers w when stepped:
+                case WaitingForWorkers w when stepped || node is not null:
                     reporter.Waiting(w);
                     break;
                 case TrainingFinished f:

@@ -12,10 +12,18 @@ using static Dpt.Coordinator.Training.CoordinatorProtocol;
 
 namespace Dpt.Coordinator.Local;
 
+/// <summary>The actors of a run in this process: the coordinator and the parameter-server shards.</summary>
+public sealed record TrainingActors(IActorRef Coordinator, IReadOnlyList<ParameterServerShard> ParameterServers);
+
 public static class LocalTraining
 {
     /// <summary>Starts training in <paramref name="system"/>; progress goes to <paramref name="listener"/>. Returns the coordinator.</summary>
-    public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener)
+    public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener) =>
+        StartActors(system, setup, listener).Coordinator;
+
+    /// <summary>Starts the parameter-server shards, the coordinator and the <see cref="TrainingOptions.Workers"/>
+    /// local workers (none is fine in cluster mode, where workers also join over the network).</summary>
+    public static TrainingActors StartActors(ActorSystem system, TrainingSetup setup, IActorRef listener)
     {
         var states = setup.CreateParameterServerStates(setup.Options.ParameterServerShardsOrDefault);
         int lanes = Math.Max(setup.Options.Workers, states.Count);
@@ -34,6 +42,6 @@ public static class LocalTraining
             var worker = system.ActorOf(WorkerActor.Props(name, computer, shards, Lane(i - 1)), name);
             coordinator.Tell(new RegisterWorker(name, worker));
         }
-        return coordinator;
+        return new TrainingActors(coordinator, shards);
     }
 }

@@ -43,7 +43,7 @@ public sealed record TrainingSetup(TrainingOptions Options, TrainingData Data, M
             TestCount = evaluate ? data.Test?.Count ?? 0 : 0,
             ValidationCount = evaluate ? data.Validation?.Count ?? 0 : 0,
             Balance = options.Balance,
-            MinWorkers = options.Workers,
+            MinWorkers = options.MinWorkers ?? options.Workers,
             StopAtAccuracy = options.StopAtAccuracy,
             ElapsedBefore = resume?.ElapsedSeconds ?? 0,
         };

@@ -75,8 +75,13 @@ public sealed record TrainingOptions
 
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Worker actors in local mode. Default: the processor count.</summary>
+    /// <summary>Worker actors in this process: in local mode all of them (default: the processor count); in
+    /// cluster mode those beside the coordinator (0 or more), besides the workers that join over the network.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Cluster mode: workers (local and joined together) to wait for before the first step; null in
+    /// local mode, where training starts once the <see cref="Workers"/> local workers are there.</summary>
+    public int? MinWorkers { get; init; }
 
     /// <summary>Seed of every random choice: initialisation, epoch order, validation split, synthetic data.</summary>
     public ulong Seed { get; init; } = 1;
@@ -94,7 +99,8 @@ public sealed record TrainingOptions
     public int? ParameterServerShards { get; init; }
 
     [JsonIgnore]
-    public int ParameterServerShardsOrDefault => ClipNorm is not null ? 1 : ParameterServerShards ?? Math.Min(Workers, Environment.ProcessorCount);
+    public int ParameterServerShardsOrDefault => ClipNorm is not null ? 1
+        : ParameterServerShards ?? Math.Min(MinWorkers is null ? Workers : Math.Max(Workers, MinWorkers.Value), Environment.ProcessorCount);
 
     /// <summary>The model these options describe, given the data's input and output sizes.</summary>
     public MlpSpec ModelFor(int inputs, int outputs) =>

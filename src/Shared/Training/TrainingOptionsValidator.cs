@@ -11,6 +11,9 @@ public static class TrainingOptionsValidator
 
     public const int MaxBatch = 1 << 20;
     public const int MaxWorkers = 256;
+
+    /// <summary>Most workers a cluster-mode run waits for (shards are at least one sample each).</summary>
+    public const int MaxClusterWorkers = 4096;
     public const int MaxEpochs = 100_000;
     public const int MaxParameterServerShards = 64;
 
@@ -30,6 +33,8 @@ public static class TrainingOptionsValidator
         public static readonly string BatchSize = $"an integer from 1 to {MaxBatch}";
         public static readonly string Epochs = $"an integer from 1 to {MaxEpochs}";
         public static readonly string Workers = $"an integer from 1 to {MaxWorkers}";
+        public static readonly string ClusterWorkers = $"an integer from 0 to {MaxWorkers} (local workers beside the coordinator)";
+        public static readonly string MinWorkers = $"an integer from 1 to {MaxClusterWorkers}";
         public static readonly string ParameterServerShards = $"an integer from 1 to {MaxParameterServerShards}";
         public const string TargetAccuracy = "a fraction in (0, 1]";
 
@@ -73,7 +78,9 @@ public static class TrainingOptionsValidator
             Fail("--clip-norm", clip, Accepted.ClipNorm);
         if (o.BatchSize is < 1 or > MaxBatch) Fail("--batch-size", o.BatchSize, Accepted.BatchSize);
         if (o.Epochs is < 1 or > MaxEpochs) Fail("--epochs", o.Epochs, Accepted.Epochs);
-        if (o.Workers is < 1 or > MaxWorkers) Fail("--workers", o.Workers, Accepted.Workers);
+        if (o.MinWorkers is null && o.Workers is < 1 or > MaxWorkers) Fail("--workers", o.Workers, Accepted.Workers);
+        if (o.MinWorkers is not null && o.Workers is < 0 or > MaxWorkers) Fail("--workers", o.Workers, Accepted.ClusterWorkers);
+        if (o.MinWorkers is < 1 or > MaxClusterWorkers) Fail("--min-workers", o.MinWorkers.Value, Accepted.MinWorkers);
         if (o.ParameterServerShards is < 1 or > MaxParameterServerShards)
             Fail("--ps-shards", o.ParameterServerShards, Accepted.ParameterServerShards);
         if (o.ParameterServerShards is > 1 && o.ClipNorm is not null)

@@ -1,0 +1,68 @@
+// Cluster mode on the coordinator's node: the same coordinator and parameter-server actors as local mode
+// (and any local workers), made reachable over the network. The node listens for workers, answers their
+// request for the run's configuration and data (the "trainer" actor), admits them to the cluster when
+// their protocol, model and data match, and registers each worker node's actors with the coordinator.
+using Dpt.Actors;
+using Dpt.Coordinator.Local;
+using Dpt.Coordinator.Training;
+using Dpt.Hosting;
+using Dpt.Remoting;
+using Dpt.Training;
+using Dpt.Training.Join;
+using Microsoft.Extensions.Logging;
+
+namespace Dpt.Coordinator.Cluster;
+
+/// <summary>The running cluster side of a coordinator node; dispose it after training to close connections.</summary>
+public sealed class ClusterTraining : IAsyncDisposable
+{
+    private ClusterTraining(TrainingActors actors, RemoteTransport transport, Dpt.Cluster.Cluster cluster, JoinProtocol.TrainingConfig config)
+    {
+        (Actors, Transport, Cluster, Config) = (actors, transport, cluster, config);
+    }
+
+    public TrainingActors Actors { get; }
+
+    public RemoteTransport Transport { get; }
+
+    public Dpt.Cluster.Cluster Cluster { get; }
+
+    /// <summary>What a joining worker receives: options, parameter-server shards, model, data manifest.</summary>
+    public JoinProtocol.TrainingConfig Config { get; }
+
+    /// <summary>The address workers join: this node's canonical address.</summary>
+    public Address Address => Transport.LocalAddress;
+
+    /// <summary>Listens, starts the training actors, the trainer endpoint and the cluster seed.</summary>
+    public static async Task<ClusterTraining> StartAsync(ActorSystem system, TrainingSetup setup, IActorRef listener, NodeOptions node,
+        CancellationToken cancellation)
+    {
+        var transport = await RemoteTransport.StartAsync(system, node.ToRemoteSettings(), Serializers.CreateRegistry(), cancellation);
+        try
+        {
+            var actors = LocalTraining.StartActors(system, setup, listener);
+            var source = DatasetSource.ForOptions(setup.Options);
+            var config = new JoinProtocol.TrainingConfig(setup.Options, actors.ParameterServers, setup.Model.Spec.ToString(), source.Manifest,
+                DatasetShape.Of(setup.Data));
+            system.ActorOf(DatasetServer.Props(config, source), JoinProtocol.TrainerActorName);
+            var admit = JoinMetadata.Validator(JoinIdentity.Of(config));
+            var cluster = Dpt.Cluster.Cluster.StartSeed(system, node.Cluster, join => admit(join.Metadata));
+            system.ActorOf(WorkerMembership.Props(cluster, actors.Coordinator), "worker-membership");
+            system.Settings.LoggerFactory.CreateLogger("dpt.cluster")
+                .LogInformation("coordinator listening at {Address}; workers join with: dpt-worker --join {Host}:{Port}", transport.LocalAddress,
+                    transport.LocalAddress.Host, transport.LocalAddress.Port);
+            return new ClusterTraining(actors, transport, cluster, config);
+        }
+        catch
+        {
+            await transport.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.LeaveAsync();
+        await Transport.DisposeAsync();
+    }
+}

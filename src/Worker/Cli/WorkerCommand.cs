@@ -1,0 +1,103 @@
+// dpt-worker's options: the coordinator to join, this node's listening address and name, the secret,
+// TLS, where the data comes from, and how many worker actors to run.
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Dpt.CommandLine;
+using Dpt.Hosting;
+using Dpt.Training;
+using Dpt.Training.Join;
+using Dpt.Worker.Cluster;
+
+namespace Dpt.Worker.Cli;
+
+internal static class WorkerCommand
+{
+    private static readonly Option<string?> Join = CliOptions.OptionalString("--join",
+        $"The coordinator to join: HOST[:PORT] as given to its dpt train --listen (required) [default port: {HostPort.DefaultCoordinatorPort}]");
+    private static readonly Option<string> Listen = CliOptions.String("--listen", "0.0.0.0:0",
+        "Where this node listens (port 0 picks a free one; the coordinator answers over the connection this node opens, so the port need not be reachable)");
+    private static readonly Option<string?> PublicHost = CliOptions.OptionalString("--public-host",
+        "The host name or address this node goes by in the cluster [default: the --listen host, or this machine's host name for 0.0.0.0]");
+    private static readonly Option<string?> SecretFile = CliOptions.OptionalString("--secret-file",
+        $"File holding the cluster secret (the coordinator's) [default: the {ClusterSecret.EnvironmentVariable} environment variable]");
+    private static readonly Option<string?> TlsCert = CliOptions.OptionalString("--tls-cert",
+        "Speak TLS and trust the coordinator's certificate, this file (the coordinator's --tls-cert) [default: plain TCP]");
+    private static readonly Option<string?> TlsKey = CliOptions.OptionalString("--tls-key", "The PEM private key of a PEM --tls-cert [default: none]");
+    private static readonly Option<string?> DataDir = CliOptions.OptionalString("--data-dir",
+        "A directory holding this machine's own copy of the data set's files, checked against the coordinator's hashes [default: receive them from the coordinator]");
+    private static readonly Option<string> CacheDir = CliOptions.String("--cache-dir", DatasetFetcherOptions.DefaultCacheDirectory(),
+        "Where data sets received from the coordinator are cached, by content hash");
+    private static readonly Option<int> Workers = CliOptions.Int("--workers", 1, "Worker actors in this process, one thread each",
+        $"an integer from 1 to {WorkerNodes.MaxWorkersPerNode}");
+    private static readonly Option<bool> NoRejoin = CliOptions.Flag("--no-rejoin",
+        "Exit when the coordinator removes this node (e.g. after it was unreachable) instead of joining again as a new member");
+    private static readonly Option<double> ConnectTimeout = CliOptions.Double("--connect-timeout", 60,
+        "Seconds to keep trying to reach the coordinator before giving up", "a number of seconds from 1 to 86400");
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("dpt-worker: a worker node of a dpt cluster. It joins the coordinator started with 'dpt train --listen', receives "
+                                   + "the run's model and (unless --data-dir is given) its data, and computes gradients until the run ends. "
+                                   + "Ctrl-C or SIGTERM leaves the cluster gracefully (the coordinator hands this node's work to the others).");
+        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout })
+            root.Options.Add(option);
+        root.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
+        return root;
+    }
+
+    private static async Task<int> RunAsync(ParseResult r, CancellationToken cancellation)
+    {
+        var options = Bind(r);
+        var (outcome, reason) = await WorkerNode.RunAsync(options, line => Console.Error.WriteLine($"dpt-worker: {line}"), cancellation);
+        switch (outcome)
+        {
+            case WorkerNode.Outcome.Stopped:
+                Console.Error.WriteLine($"dpt-worker: left the cluster ({reason})");
+                return CliProgram.Ok;
+            default:
+                Console.Error.WriteLine($"dpt-worker: {Describe(outcome)}: {reason}");
+                return CliProgram.Failed;
+        }
+    }
+
+    private static string Describe(WorkerNode.Outcome outcome) => outcome switch
+    {
+        WorkerNode.Outcome.Refused => "the coordinator refused this worker",
+        WorkerNode.Outcome.Unreachable => "cannot reach the coordinator",
+        _ => "removed from the cluster",
+    };
+
+    private static WorkerNodeOptions Bind(ParseResult r)
+    {
+        string join = r.GetValue(Join) ?? throw new InvalidOptionException("--join", "", $"expected the coordinator's HOST[:PORT], e.g. --join 10.0.0.5:{HostPort.DefaultCoordinatorPort}");
+        if (!HostPort.TryParse(join, HostPort.DefaultCoordinatorPort, out var coordinator, out string error))
+            throw new InvalidOptionException("--join", join, $"expected HOST[:PORT], e.g. 10.0.0.5:{HostPort.DefaultCoordinatorPort} ({error})");
+        string listen = r.GetValue(Listen)!;
+        if (!HostPort.TryParse(listen, 0, out var at, out error))
+            throw new InvalidOptionException("--listen", listen, $"expected HOST[:PORT], e.g. 0.0.0.0:0 ({error})");
+        int workers = r.GetValue(Workers);
+        if (workers is < 1 or > WorkerNodes.MaxWorkersPerNode)
+            throw new InvalidOptionException("--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), $"expected an integer from 1 to {WorkerNodes.MaxWorkersPerNode}");
+        double timeout = r.GetValue(ConnectTimeout);
+        if (timeout is < 1 or > 86400 || double.IsNaN(timeout))
+            throw new InvalidOptionException("--connect-timeout", timeout.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected a number of seconds from 1 to 86400");
+        if (r.GetValue(DataDir) is { } dir && !Directory.Exists(dir))
+            throw new InvalidOptionException("--data-dir", dir, "expected an existing directory holding the data set's files");
+        return new WorkerNodeOptions
+        {
+            Join = coordinator.Value,
+            Node = new NodeOptions
+            {
+                Listen = at.Value,
+                PublicHost = r.GetValue(PublicHost),
+                Secret = ClusterSecret.Load(r.GetValue(SecretFile)),
+                TlsCertificate = r.GetValue(TlsCert),
+                TlsKey = r.GetValue(TlsKey),
+            },
+            Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
+            Workers = workers,
+            Rejoin = !r.GetValue(NoRejoin),
+            ConnectTimeout = TimeSpan.FromSeconds(timeout),
+        };
+    }
+}

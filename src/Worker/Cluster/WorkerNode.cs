@@ -1,0 +1,107 @@
+// A worker node's life: reach the coordinator, receive the run's configuration, make the data ready
+// (own copy checked by hash, or received and cached), start the worker actors with refs to the remote
+// parameter-server shards, join the cluster, and train until stopped (leave gracefully) or removed (join
+// again as a new incarnation, e.g. after SIGSTOP/SIGCONT made the coordinator down this node).
+using Dpt.Actors;
+using Dpt.Hosting;
+using Dpt.Model;
+using Dpt.Remoting;
+using Dpt.Training.Join;
+using static Dpt.Training.Join.JoinProtocol;
+
+namespace Dpt.Worker.Cluster;
+
+public static class WorkerNode
+{
+    /// <summary>How a run of the node ended.</summary>
+    public enum Outcome { Stopped, Refused, Removed, Unreachable }
+
+    /// <summary>Runs the node until <paramref name="stop"/> (graceful leave: returns Stopped) or until it cannot
+    /// take part (Refused, Unreachable, or Removed without rejoin). <paramref name="say"/> gets one line per event.</summary>
+    public static async Task<(Outcome Outcome, string Reason)> RunAsync(WorkerNodeOptions options, Action<string> say, CancellationToken stop)
+    {
+        while (true)
+        {
+            var (outcome, reason) = await RunIncarnationAsync(options, say, stop);
+            if (outcome != Outcome.Removed || !options.Rejoin || stop.IsCancellationRequested) return (outcome, reason);
+            say($"removed from the cluster ({reason}); joining again as a new member");
+        }
+    }
+
+    private static async Task<(Outcome, string)> RunIncarnationAsync(WorkerNodeOptions options, Action<string> say, CancellationToken stop)
+    {
+        await using var system = ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
+        await using var transport = await RemoteTransport.StartAsync(system, options.Node.ToRemoteSettings(), Serializers.CreateRegistry(), stop);
+        var coordinator = Address.Remote(system.Name, options.Join.Host, options.Join.Port);
+        var trainer = system.Provider.ResolveActorRef(ActorPath.RootOf(coordinator) / "user" / TrainerActorName);
+
+        var reply = await RequestConfigAsync(trainer, options, say, stop);
+        if (reply is ConfigRefused refused) return (Outcome.Refused, refused.Reason);
+        if (reply is not TrainingConfig config) return (Outcome.Unreachable, $"no answer from the coordinator at {options.Join} within {options.ConnectTimeout.TotalSeconds:0} s");
+        say($"coordinator at {options.Join} trains {config.Model} on {config.Options.Dataset}");
+
+        var fetcher = new DatasetFetcher(options.Data, trainer);
+        long lastShown = -1;
+        var prepared = await fetcher.PrepareAsync(config.Dataset, p =>
+        {
+            long mib = p.BytesDone >> 20;
+            if (p.BytesDone == p.BytesTotal || mib >= lastShown + 16) { lastShown = mib; say($"data: {p.BytesDone >> 20} of {p.BytesTotal >> 20} MiB ({p.File})"); }
+        }, stop);
+        var data = JoinedData.Load(config, prepared.Directory);
+        var model = new Mlp(config.Options.ModelFor(data.Train));
+
+        var workers = new List<IActorRef>();
+        foreach (var name in WorkerNodes.ActorNames(options.Workers))
+        {
+            var computer = new ShardComputer(model, data.Train, data.Test, data.Validation, config.Options.Seed, chunk: config.Options.BatchSize);
+            workers.Add(system.ActorOf(WorkerActor.Props($"{transport.LocalAddress.Host}:{transport.LocalAddress.Port}/{name}", computer, config.Shards), name));
+        }
+
+        var identity = new JoinIdentity(CurrentVersion, model.Spec.ToString(), config.Dataset.Sha256);
+        var metadata = new Dictionary<string, string>(JoinMetadata.For(identity)) { [WorkerNodes.WorkersKey] = options.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var cluster = Dpt.Cluster.Cluster.StartMember(system, coordinator, options.Node.Cluster, new HashSet<string> { WorkerNodes.Role }, metadata);
+
+        var up = await Task.WhenAny(cluster.WhenUp, cluster.WhenRemoved, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false);
+        if (up == cluster.WhenUp) say($"joined the cluster as {transport.LocalAddress} with {options.Workers} worker{(options.Workers == 1 ? "" : "s")}; training");
+        var end = up == cluster.WhenUp ? await Task.WhenAny(cluster.WhenRemoved, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false) : up;
+
+        if (end == cluster.WhenRemoved)
+        {
+            var removed = await cluster.WhenRemoved;
+            return removed.Cause switch
+            {
+                Dpt.Cluster.SelfRemovedCause.JoinRefused => (Outcome.Refused, removed.Reason),
+                Dpt.Cluster.SelfRemovedCause.JoinTimedOut => (Outcome.Unreachable, removed.Reason),
+                _ => (Outcome.Removed, removed.Reason),
+            };
+        }
+        // Stopped: stop computing first, so that the coordinator hands this node's shards of the current step
+        // to the others at once, then leave, so that it does not wait for the failure detector.
+        say("leaving the cluster");
+        foreach (var worker in workers) system.Stop(worker);
+        var left = await cluster.LeaveAsync().WaitAsync(options.Node.Cluster.LeaveTimeout + TimeSpan.FromSeconds(1), CancellationToken.None)
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Reason : "the coordinator did not acknowledge", TaskScheduler.Default);
+        return (Outcome.Stopped, left);
+    }
+
+    /// <summary>Asks the trainer for the configuration until it answers or <see cref="WorkerNodeOptions.ConnectTimeout"/> passes.</summary>
+    private static async Task<object?> RequestConfigAsync(IActorRef trainer, WorkerNodeOptions options, Action<string> say, CancellationToken stop)
+    {
+        var deadline = DateTime.UtcNow + options.ConnectTimeout;
+        bool told = false;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                return await trainer.Ask(new RequestTrainingConfig(CurrentVersion), TimeSpan.FromSeconds(3), stop);
+            }
+            catch (AskTimeoutException)
+            {
+                if (!told) say($"waiting for the coordinator at {options.Join} ...");
+                told = true;
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+        }
+        return null;
+    }
+}
