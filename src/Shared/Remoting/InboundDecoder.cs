@@ -51,7 +51,9 @@ internal sealed class InboundDecoder(SerializerRegistry registry, IWireRefs refs
         {
             if (_frameLeft < 0)
             {
-                if (!Framing.TryReadPrefix(ref buffer, maxFrameBytes, out _kind, out _frameLeft)) return;
+                if (!Framing.TryReadPrefix(ref buffer, maxFrameBytes, out var kind, out int bodyBytes)) return;
+                _kind = kind;
+                _frameLeft = bodyBytes;
                 StartFrame();
             }
             if (_kind == FrameKind.Envelope)

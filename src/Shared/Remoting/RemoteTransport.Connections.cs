@@ -127,9 +127,15 @@ public sealed partial class RemoteTransport
             {
                 connection.Close("closed by this node");
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
                 connection.Close($"connection lost: {e.Message}");
+            }
+#pragma warning disable CA1031 // A bug in delivery must close this connection with a log line, not vanish.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                if (connection.Close($"internal error: {e.Message}")) Log.LogError(e, "Closing the connection with {Peer} after an internal error", connection.Peer);
             }
         }
         finally
