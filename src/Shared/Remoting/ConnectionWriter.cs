@@ -54,8 +54,9 @@ internal sealed class ConnectionWriter
             {
                 WriteControlMessages();
                 if (_queue.TryDequeue(MessageLane.Bulk, out var bulk)) WriteMessage(bulk);
-                else _queue.WaitForWork(TimeSpan.FromMilliseconds(200));
                 Flush();
+                // The timeout only bounds how late a replaced connection's writer notices it.
+                _queue.WaitForWork(TimeSpan.FromMilliseconds(200));
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or InvalidDataException)

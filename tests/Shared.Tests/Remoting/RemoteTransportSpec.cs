@@ -113,7 +113,6 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         var back = probe.ExpectMsg<Tensor>(TimeSpan.FromSeconds(20));
         Assert.Equal("big", back.Tag);
         Assert.NotSame(values, back.Values);
-        Assert.True(values.AsSpan().SequenceEqual(back.Values) || BitwiseEqual(values, back.Values));
         Assert.True(BitwiseEqual(values, back.Values));
     }
 
@@ -303,7 +302,8 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         var dropped = deadLetters.FishForMessage<DeadLetter>(d => ReferenceEquals(d.Message, message), TimeSpan.FromSeconds(5));
         Assert.True(maxQueued <= limit + (1 << 20) + 1024, $"queued {maxQueued} bytes with a limit of {limit}");
         await AwaitAsync(() => sender.Log.Contains("[Warning]", "send queue for", RawPeer.DefaultAddress.ToString(), "is full"), sender.Log);
-        Assert.Equal(1, sender.Log.Lines.Count(l => l.Contains("is full", StringComparison.Ordinal))); // rate-limited: one line per second
+        // Rate-limited: some 190 drops in well under a second log one line (a few on a very slow machine).
+        Assert.InRange(sender.Log.Lines.Count(l => l.Contains("is full", StringComparison.Ordinal)), 1, 3);
         GC.KeepAlive(dropped);
     }
 
@@ -347,6 +347,15 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal(gradient.Values.Length, back.Values.Length);
         }
         times.Sort();
+        var small = new List<double>();
+        for (int i = 0; i < rounds; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await echo.Ask<Text>(new Text("ping"), TimeSpan.FromSeconds(10));
+            small.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        small.Sort();
+        output.WriteLine($"small control message round trip on loopback: median {small[rounds / 2]:0.00} ms");
         output.WriteLine($"940 KB float tensor round trip on loopback: median {times[rounds / 2]:0.00} ms, min {times[0]:0.00} ms, max {times[^1]:0.00} ms ({rounds} rounds)");
         Assert.True(times[rounds / 2] < 2000);
     }
