@@ -1,0 +1,201 @@
+// The writer of one connection: a dedicated thread that takes messages from the association's queue
+// and copies them into the connection's PipeWriter. Before each bulk fragment it writes every queued
+// control message, so a heartbeat waits for at most one fragment, never for a whole 50 MB transfer.
+// Blocking flushes are fine on this thread; they are what pushes back when the peer reads slowly.
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using Dpt.Actors;
+using Dpt.Remoting.Serialization;
+using Google.Protobuf;
+
+namespace Dpt.Remoting;
+
+/// <summary>Writes an association's queued messages to one connection until it closes or is replaced.</summary>
+internal sealed class ConnectionWriter
+{
+    private readonly Connection _connection;
+    private readonly OutboundQueue _queue;
+    private readonly Func<bool> _isActive;
+    private readonly Action<OutboundMessage, string> _drop;
+    private readonly int _fragmentBytes;
+    private readonly long _sendDelayTicks;
+    private readonly PayloadSink _controlSink;
+    private readonly PayloadSink _bulkSink;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _unflushed;
+
+    public ConnectionWriter(Connection connection, OutboundQueue queue, RemoteSettings settings, IWireRefs refs, Func<bool> isActive, Action<OutboundMessage, string> drop)
+    {
+        _connection = connection;
+        _queue = queue;
+        _isActive = isActive;
+        _drop = drop;
+        _fragmentBytes = settings.FragmentBytes;
+        _sendDelayTicks = (long)(settings.SendDelay.TotalSeconds * Stopwatch.Frequency);
+        _controlSink = new PayloadSink(this, FrameKind.ControlPayload, refs);
+        _bulkSink = new PayloadSink(this, FrameKind.BulkPayload, refs);
+    }
+
+    private PipeWriter Output => _connection.Output;
+
+    /// <summary>Completes when the writer thread has stopped touching the connection's output.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Starts the writer thread.</summary>
+    public void Start() =>
+        new Thread(Run) { IsBackground = true, Name = $"dpt-remoting-writer {_connection.Remote}" }.Start();
+
+    private void Run()
+    {
+        try
+        {
+            while (!_connection.IsClosed && _isActive())
+            {
+                WriteControlMessages();
+                if (_queue.TryDequeue(MessageLane.Bulk, out var bulk)) WriteMessage(bulk);
+                Flush();
+                // The timeout only bounds how late a replaced connection's writer notices it.
+                _queue.WaitForWork(TimeSpan.FromMilliseconds(200));
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or InvalidDataException)
+        {
+            _connection.Close($"write failed: {e.Message}");
+        }
+        finally
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>Writes every queued control message.</summary>
+    private void WriteControlMessages()
+    {
+        while (_queue.TryDequeue(MessageLane.Control, out var control)) WriteMessage(control);
+    }
+
+    private void WriteMessage(OutboundMessage message)
+    {
+        try
+        {
+            WaitForSendDelay(message);
+            Framing.WriteMessage(Output, FrameKind.Envelope, message.Envelope);
+            _unflushed += Framing.PrefixBytes + message.EnvelopeBytes;
+            var sink = message.Lane == MessageLane.Bulk ? _bulkSink : _controlSink;
+            sink.Write(message);
+        }
+        catch (Exception e)
+        {
+            _drop(message, $"the connection failed while writing it ({e.Message})");
+            throw e is IOException or ObjectDisposedException or OperationCanceledException ? e : new InvalidDataException($"{message}: {e.Message}", e);
+        }
+        finally
+        {
+            message.Release();
+        }
+    }
+
+    private void WaitForSendDelay(OutboundMessage message)
+    {
+        if (_sendDelayTicks == 0) return;
+        long wait = message.EnqueuedAt + _sendDelayTicks - Stopwatch.GetTimestamp();
+        if (wait > 0) Thread.Sleep(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+    }
+
+    private void Flush()
+    {
+        if (_unflushed == 0) return;
+        _unflushed = 0;
+        var pending = Output.FlushAsync(_connection.Closing);
+        var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        if (result.IsCompleted || result.IsCanceled) throw new IOException("the connection was closed");
+    }
+
+    /// <summary>Cuts one message's payload into frames of one lane as the serializer writes it.</summary>
+    private sealed class PayloadSink(ConnectionWriter owner, FrameKind kind, IWireRefs refs) : IWireWriter
+    {
+        private OutboundMessage? _message;
+        private long _messageLeft;
+        private int _frameLeft;
+        private int _tensorIndex;
+        private bool _headerWritten;
+
+        public void Write(OutboundMessage message)
+        {
+            _message = message;
+            _messageLeft = message.PayloadBytes;
+            _frameLeft = 0;
+            _tensorIndex = 0;
+            _headerWritten = false;
+            try
+            {
+                WriteBytes(message.Header);
+                message.Serializer.Write(message.Message, this);
+                if (_messageLeft != 0 || _tensorIndex != message.Envelope.TensorLengths.Count)
+                    throw new InvalidOperationException($"serializer {message.Serializer.GetType().Name} wrote {_tensorIndex} tensors, fewer than it measured ({message.Envelope.TensorLengths.Count})");
+            }
+            finally
+            {
+                _message = null;
+            }
+        }
+
+        public void WriteHeader(IMessage header)
+        {
+            // The header was serialized when the message was sent; this pass writes the tensors only.
+            if (_headerWritten) throw new InvalidOperationException("WriteHeader was called twice for one message");
+            _headerWritten = true;
+        }
+
+        public void WriteTensor(ReadOnlySpan<float> values)
+        {
+            var message = _message!;
+            var lengths = message.Envelope.TensorLengths;
+            long bytes = (long)values.Length * sizeof(float);
+            if (_tensorIndex >= lengths.Count || lengths[_tensorIndex] != bytes)
+                throw new InvalidOperationException($"serializer {message.Serializer.GetType().Name} wrote tensor {_tensorIndex} with {bytes} bytes, " +
+                    $"not as measured when the message was sent (was it changed after Tell?)");
+            _tensorIndex++;
+            WriteBytes(MemoryMarshal.AsBytes(values));
+        }
+
+        public string ToWire(IActorRef? actorRef) => refs.ToWire(actorRef);
+
+        private void WriteBytes(ReadOnlySpan<byte> data)
+        {
+            var output = owner.Output;
+            while (!data.IsEmpty)
+            {
+                if (_frameLeft == 0)
+                {
+                    _frameLeft = (int)Math.Min(owner._fragmentBytes, _messageLeft);
+                    Framing.WritePrefix(output, kind, _frameLeft);
+                    owner._unflushed += Framing.PrefixBytes;
+                }
+                var span = output.GetSpan(1);
+                int n = Math.Min(Math.Min(span.Length, data.Length), _frameLeft);
+                data[..n].CopyTo(span);
+                output.Advance(n);
+                data = data[n..];
+                _frameLeft -= n;
+                _messageLeft -= n;
+                owner._unflushed += n;
+                if (_frameLeft == 0) EndFrame();
+            }
+        }
+
+        private void EndFrame()
+        {
+            if (kind == FrameKind.BulkPayload)
+            {
+                owner.Flush();
+                if (_messageLeft > 0) owner.WriteControlMessages();
+            }
+            else if (owner._unflushed >= owner._fragmentBytes)
+            {
+                owner.Flush();
+            }
+        }
+    }
+}
