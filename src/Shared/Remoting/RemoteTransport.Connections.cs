@@ -111,7 +111,7 @@ public sealed partial class RemoteTransport
         try
         {
             if (!await HandshakeAsync(connection, dialedFor).ConfigureAwait(false)) return;
-            writer = Attach(connection);
+            writer = Attach(connection, dialedFor);
             if (writer is null) return;
             var decoder = new InboundDecoder(Registry, this, Settings.MaxFrameBytes, message => Deliver(connection, message));
             try
@@ -165,9 +165,11 @@ public sealed partial class RemoteTransport
         try
         {
             await Handshake.RunAsync(connection, _identity, Settings.MaxFrameBytes, timeout.Token).ConfigureAwait(false);
-            if (dialedFor is null || connection.Remote!.Equals(dialedFor.Remote)) return true;
-            reason = $"dialed {dialedFor.Remote}, but the node there calls itself {connection.Remote}";
-            Log.LogWarning("Closing the connection with {Peer}: {Reason}", connection.Peer, reason);
+            // A node dialed by another name than its canonical one (an IP address, a DNS alias, a NAT address): both
+            // names then lead to this association, so that a worker can --join whatever address reaches the coordinator.
+            if (dialedFor is not null && !connection.Remote!.Equals(dialedFor.Remote))
+                Log.LogInformation("The node dialed at {Dialed} calls itself {Remote}; messages to either address go over this connection", dialedFor.Remote, connection.Remote);
+            return true;
         }
         catch (HandshakeFailedException e)
         {
@@ -201,7 +203,7 @@ public sealed partial class RemoteTransport
 
     /// <summary>Makes <paramref name="connection"/> the association with its peer, or closes it when an
     /// existing connection to the same incarnation wins; returns its started writer, or null.</summary>
-    private ConnectionWriter? Attach(Connection connection)
+    private ConnectionWriter? Attach(Connection connection, Association? dialedFor)
     {
         var remote = connection.Remote!;
         Association association;
@@ -217,8 +219,16 @@ public sealed partial class RemoteTransport
             }
             if (!_associations.TryGetValue(remote, out association!))
             {
-                association = new Association(remote, Settings.SendQueueLimitBytes);
+                // Dialed under an alias: the alias's association (and the messages queued in it) serves the canonical address too.
+                association = dialedFor ?? new Association(remote, Settings.SendQueueLimitBytes);
                 _associations[remote] = association;
+            }
+            if (dialedFor is not null && !ReferenceEquals(dialedFor, association))
+            {
+                // The canonical address has an association already: the alias joins it, with what was queued for the alias.
+                _associations[dialedFor.Remote] = association;
+                foreach (var message in dialedFor.Queue.Close())
+                    if (!association.Queue.TryEnqueue(message)) DeadLetter(message, $"the send queue to {remote} is full");
             }
             var active = association.Active;
             if (active is null || active.IsClosed)
@@ -285,7 +295,7 @@ public sealed partial class RemoteTransport
         lock (_lock)
         {
             if (!_associations.TryGetValue(remote, out var association) || !ReferenceEquals(association.Active, connection)) return;
-            _associations.Remove(remote);
+            foreach (var key in _associations.Where(a => ReferenceEquals(a.Value, association)).Select(a => a.Key).ToList()) _associations.Remove(key);
             left = association.Queue.Close();
         }
         string reason = connection.CloseReason ?? "closed";

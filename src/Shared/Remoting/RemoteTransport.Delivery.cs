@@ -77,11 +77,14 @@ public sealed partial class RemoteTransport
         IActorRef recipient;
         try
         {
-            if (!ActorPath.TryParse(envelope.Recipient, out var path) || !System.Provider.IsLocalAddress(path.Address))
+            if (!ActorPath.TryParse(envelope.Recipient, out var path))
             {
-                Log.LogWarning("Dropped a message from {Peer}: recipient [{Recipient}] is not an actor of this node ({Address})", connection.Peer, envelope.Recipient, LocalAddress);
+                Log.LogWarning("Dropped a message from {Peer}: recipient [{Recipient}] is not an actor path", connection.Peer, envelope.Recipient);
                 return;
             }
+            // The peer chose this connection for the recipient's address, so the address names this node, perhaps by an
+            // alias (the address a worker dialed); the actor is looked up by its path here.
+            if (!System.Provider.IsLocalAddress(path.Address)) path = path.WithAddress(LocalAddress);
             recipient = System.Provider.ResolveActorRef(path);
             message = received.Serializer.Read(received);
         }

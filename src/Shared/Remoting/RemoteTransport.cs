@@ -106,7 +106,7 @@ public sealed partial class RemoteTransport : IAsyncDisposable, IRemoteActorRefR
         {
             if (_disposed) return;
             _disposed = true;
-            associations = [.. _associations.Values];
+            associations = [.. _associations.Values.Distinct()];
             _associations.Clear();
         }
         _shutdown.Cancel();
