@@ -86,7 +86,7 @@ public sealed class Membership
         if (ReferenceEquals(changed, member)) return this;
         return to == MemberStatus.Removed
             ? new Membership(_members.Remove(node), _unreachable.Remove(node), Version + 1)
-            : new Membership(_members.SetItem(node, changed), _unreachable, Version + 1);
+            : new Membership(_members.Remove(node).Add(node, changed), _unreachable, Version + 1); // SetItem keeps an Equals value, and members are equal by node
     }
 
     /// <summary>Marks <paramref name="node"/> unreachable (no change if it already is).</summary>
