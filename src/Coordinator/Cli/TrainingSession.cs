@@ -64,12 +64,14 @@ internal static class TrainingSession
                     reporter.Waiting(w);
                     break;
                 case TrainingFinished f:
+                    if (cluster is not null) await cluster.EndRunAsync($"training finished: {f.Reason}");
                     (setup.ModelFile(f.Final.Parameters) with { SyntheticCount = setup.Options.SyntheticCount, Seed = setup.Options.Seed })
                         .Save(run.ModelPath);
                     bool interrupted = cancellation.IsCancellationRequested;
                     return new TrainingSummary(run.Path, interrupted ? "interrupted" : f.Reason, f.Epochs, f.Steps, f.ElapsedSeconds,
                         last, best, targetAccuracy, firstAtTarget, interrupted ? ResumeCommand(run.Path) : null);
                 case TrainingFailed failed:
+                    if (cluster is not null) await cluster.EndRunAsync($"training failed: {failed.Reason}");
                     throw new InvalidOperationException(failed.Reason);
             }
         }

@@ -16,9 +16,12 @@ namespace Dpt.Coordinator.Cluster;
 /// <summary>The running cluster side of a coordinator node; dispose it after training to close connections.</summary>
 public sealed class ClusterTraining : IAsyncDisposable
 {
-    private ClusterTraining(TrainingActors actors, RemoteTransport transport, Dpt.Cluster.Cluster cluster, JoinProtocol.TrainingConfig config)
+    private readonly IActorRef _membership;
+    private string? _ended;
+
+    private ClusterTraining(TrainingActors actors, RemoteTransport transport, Dpt.Cluster.Cluster cluster, JoinProtocol.TrainingConfig config, IActorRef membership)
     {
-        (Actors, Transport, Cluster, Config) = (actors, transport, cluster, config);
+        (Actors, Transport, Cluster, Config, _membership) = (actors, transport, cluster, config, membership);
     }
 
     public TrainingActors Actors { get; }
@@ -47,11 +50,11 @@ public sealed class ClusterTraining : IAsyncDisposable
             system.ActorOf(DatasetServer.Props(config, source), JoinProtocol.TrainerActorName);
             var admit = JoinMetadata.Validator(JoinIdentity.Of(config));
             var cluster = Dpt.Cluster.Cluster.StartSeed(system, node.Cluster, join => admit(join.Metadata));
-            system.ActorOf(WorkerMembership.Props(cluster, actors.Coordinator), "worker-membership");
+            var membership = system.ActorOf(WorkerMembership.Props(cluster, actors.Coordinator), "worker-membership");
             system.Settings.LoggerFactory.CreateLogger("dpt.cluster")
                 .LogInformation("coordinator listening at {Address}; workers join with: dpt-worker --join {Host}:{Port}", transport.LocalAddress,
                     transport.LocalAddress.Host, transport.LocalAddress.Port);
-            return new ClusterTraining(actors, transport, cluster, config);
+            return new ClusterTraining(actors, transport, cluster, config, membership);
         }
         catch
         {
@@ -60,8 +63,26 @@ public sealed class ClusterTraining : IAsyncDisposable
         }
     }
 
+    /// <summary>Tells every worker node that the run is over (so they leave and exit), and gives the
+    /// messages a moment to go out before the connections close.</summary>
+    public async Task EndRunAsync(string reason)
+    {
+        if (_ended is not null) return;
+        _ended = reason;
+        try
+        {
+            var sent = await _membership.Ask<WorkerMembership.RunEndedSent>(new WorkerMembership.EndRun(reason), TimeSpan.FromSeconds(5));
+            if (sent.Nodes > 0) await Task.Delay(TimeSpan.FromMilliseconds(300));
+        }
+        catch (AskTimeoutException)
+        {
+            // The workers will notice the coordinator is gone; they wait for it to come back, then give up.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await EndRunAsync("the coordinator stopped");
         await Cluster.LeaveAsync();
         await Transport.DisposeAsync();
     }

@@ -6,6 +6,7 @@ using System.Globalization;
 using Dpt.Actors;
 using Dpt.Cluster;
 using Dpt.Hosting;
+using Dpt.Training.Join;
 using Microsoft.Extensions.Logging;
 using static Dpt.Cluster.ClusterEvents;
 using static Dpt.Coordinator.Training.CoordinatorProtocol;
@@ -24,6 +25,7 @@ public sealed class WorkerMembership : ReceiveActor
         Receive<CurrentClusterState>(s => { foreach (var m in s.Members) Register(m); });
         Receive<MemberUp>(up => Register(up.Member));
         Receive<MemberRemoved>(removed => _registered.Remove(removed.Member.UniqueAddress));
+        Receive<EndRun>(EndRunOf);
         ReceiveAny(_ => { });
     }
 
@@ -36,6 +38,21 @@ public sealed class WorkerMembership : ReceiveActor
 
     /// <summary>The name a worker goes by in reports: its node's host:port and its name there.</summary>
     public static string WorkerName(Address node, string actor) => $"{node.Host}:{node.Port}/{actor}";
+
+    /// <summary>Sent by the coordinator's node when the run is over; answered with <see cref="RunEndedSent"/> once
+    /// every worker node has been told (they then leave instead of waiting to join again).</summary>
+    public sealed record EndRun(string Reason);
+
+    /// <summary>The reply to <see cref="EndRun"/>: how many worker nodes were told.</summary>
+    public sealed record RunEndedSent(int Nodes);
+
+    private void EndRunOf(EndRun end)
+    {
+        foreach (var node in _registered)
+            Context.System.Provider.ResolveActorRef(ActorPath.RootOf(node.Address) / "user" / JoinProtocol.WorkerNodeActorName)
+                .Tell(new JoinProtocol.RunEnded(end.Reason), Self);
+        Sender.Tell(new RunEndedSent(_registered.Count), Self);
+    }
 
     private void Register(Member member)
     {

@@ -54,6 +54,9 @@ internal static class WorkerCommand
             case WorkerNode.Outcome.Stopped:
                 Console.Error.WriteLine($"dpt-worker: left the cluster ({reason})");
                 return CliProgram.Ok;
+            case WorkerNode.Outcome.RunEnded:
+                Console.Error.WriteLine($"dpt-worker: done: {reason}");
+                return CliProgram.Ok;
             default:
                 Console.Error.WriteLine($"dpt-worker: {Describe(outcome)}: {reason}");
                 return CliProgram.Failed;

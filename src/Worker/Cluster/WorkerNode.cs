@@ -14,7 +14,7 @@ namespace Dpt.Worker.Cluster;
 public static class WorkerNode
 {
     /// <summary>How a run of the node ended.</summary>
-    public enum Outcome { Stopped, Refused, Removed, Unreachable }
+    public enum Outcome { Stopped, RunEnded, Refused, Removed, Unreachable }
 
     /// <summary>Runs the node until <paramref name="stop"/> (graceful leave: returns Stopped) or until it cannot
     /// take part (Refused, Unreachable, or Removed without rejoin). <paramref name="say"/> gets one line per event.</summary>
@@ -34,6 +34,8 @@ public static class WorkerNode
         await using var transport = await RemoteTransport.StartAsync(system, options.Node.ToRemoteSettings(), Serializers.CreateRegistry(), stop);
         var coordinator = Address.Remote(system.Name, options.Join.Host, options.Join.Port);
         var trainer = system.Provider.ResolveActorRef(ActorPath.RootOf(coordinator) / "user" / TrainerActorName);
+        var runEnded = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.ActorOf(WorkerNodeActor.Props(runEnded), WorkerNodeActorName);
 
         var reply = await RequestConfigAsync(trainer, options, say, stop);
         if (reply is ConfigRefused refused) return (Outcome.Refused, refused.Reason);
@@ -59,11 +61,14 @@ public static class WorkerNode
 
         var identity = new JoinIdentity(CurrentVersion, model.Spec.ToString(), config.Dataset.Sha256);
         var metadata = new Dictionary<string, string>(JoinMetadata.For(identity)) { [WorkerNodes.WorkersKey] = options.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        var cluster = Dpt.Cluster.Cluster.StartMember(system, coordinator, options.Node.Cluster, new HashSet<string> { WorkerNodes.Role }, metadata);
+        // The coordinator's own name for itself (its shards' address), which may differ from the --join address.
+        var seed = config.Shards[0].Server.Path.Address;
+        var cluster = Dpt.Cluster.Cluster.StartMember(system, seed, options.Node.Cluster, new HashSet<string> { WorkerNodes.Role }, metadata);
 
-        var up = await Task.WhenAny(cluster.WhenUp, cluster.WhenRemoved, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false);
+        var stopped = Task.Delay(Timeout.Infinite, stop);
+        var up = await Task.WhenAny(cluster.WhenUp, cluster.WhenRemoved, runEnded.Task, stopped).ConfigureAwait(false);
         if (up == cluster.WhenUp) say($"joined the cluster as {transport.LocalAddress} with {options.Workers} worker{(options.Workers == 1 ? "" : "s")}; training");
-        var end = up == cluster.WhenUp ? await Task.WhenAny(cluster.WhenRemoved, Task.Delay(Timeout.Infinite, stop)).ConfigureAwait(false) : up;
+        var end = up == cluster.WhenUp ? await Task.WhenAny(cluster.WhenRemoved, runEnded.Task, stopped).ConfigureAwait(false) : up;
 
         if (end == cluster.WhenRemoved)
         {
@@ -74,6 +79,12 @@ public static class WorkerNode
                 Dpt.Cluster.SelfRemovedCause.JoinTimedOut => (Outcome.Unreachable, removed.Reason),
                 _ => (Outcome.Removed, removed.Reason),
             };
+        }
+        if (end == runEnded.Task)
+        {
+            say($"the run is over ({runEnded.Task.Result}); leaving the cluster");
+            await ((Task)cluster.LeaveAsync()).WaitAsync(options.Node.Cluster.LeaveTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return (Outcome.RunEnded, runEnded.Task.Result);
         }
         // Stopped: stop computing first, so that the coordinator hands this node's shards of the current step
         // to the others at once, then leave, so that it does not wait for the failure detector.

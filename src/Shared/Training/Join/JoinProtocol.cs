@@ -14,6 +14,9 @@ public static class JoinProtocol
     /// and <see cref="FetchDataChunk"/>: dpt://dpt@HOST:PORT/user/trainer.</summary>
     public const string TrainerActorName = "trainer";
 
+    /// <summary>The top-level actor of a worker node that hears about the node's run (<see cref="RunEnded"/>).</summary>
+    public const string WorkerNodeActorName = "worker-node";
+
     /// <summary>The largest chunk a worker may ask for: 4 MiB, so one reply never holds a connection's
     /// bulk lane for long. Fetchers use 1 MiB by default.</summary>
     public const int MaxChunkLength = 4 << 20;
@@ -91,6 +94,23 @@ public static class JoinProtocol
         public string Reason { get; }
 
         public override string ToString() => $"ConfigRefused({Reason})";
+    }
+
+    /// <summary>
+    /// Sent by the coordinator's node to each worker node's <see cref="WorkerNodeActorName"/> actor when the run is over
+    /// (finished, stopped or failed): the worker leaves the cluster and exits instead of waiting to join again.
+    /// </summary>
+    public sealed record RunEnded
+    {
+        public RunEnded(string reason)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+            Reason = reason;
+        }
+
+        public string Reason { get; }
+
+        public override string ToString() => $"RunEnded({Reason})";
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-// Wire serializers of JoinProtocol's messages, ids 150-155 (150-179 are reserved for the join protocol).
+// Wire serializers of JoinProtocol's messages, ids 150-156 (150-179 are reserved for the join protocol).
 // Everything travels in the protobuf header; a data chunk's bytes are wrapped, not copied, on the way out.
 // A header that does not make a valid message is an InvalidDataException naming the message type.
 using Dpt.Remoting.Serialization;
@@ -17,6 +17,7 @@ public static class JoinSerializers
     public const int FetchDataChunkId = 153;
     public const int DataChunkId = 154;
     public const int DataChunkRefusedId = 155;
+    public const int RunEndedId = 156;
 
     /// <summary>One serializer per message of <see cref="JoinProtocol"/>.</summary>
     public static IReadOnlyList<IWireSerializer> All { get; } =
@@ -27,6 +28,7 @@ public static class JoinSerializers
         new FetchDataChunkSerializer(),
         new DataChunkSerializer(),
         new DataChunkRefusedSerializer(),
+        new RunEndedSerializer(),
     ];
 
     /// <summary>A message of type <typeparamref name="T"/> as a header of type <typeparamref name="TWire"/> and no tensors.</summary>
@@ -56,6 +58,12 @@ public static class JoinSerializers
 
         protected abstract TWire ToWire(T message, IWireWriter writer);
         protected abstract T FromWire(TWire header, IWireReader reader);
+    }
+
+    private sealed class RunEndedSerializer() : HeaderOnly<RunEnded, W.RunEnded>(RunEndedId, W.RunEnded.Parser)
+    {
+        protected override W.RunEnded ToWire(RunEnded m, IWireWriter writer) => new() { Reason = m.Reason };
+        protected override RunEnded FromWire(W.RunEnded h, IWireReader reader) => new(h.Reason);
     }
 
     private sealed class RequestTrainingConfigSerializer() : HeaderOnly<RequestTrainingConfig, W.RequestTrainingConfig>(RequestTrainingConfigId, W.RequestTrainingConfig.Parser)
