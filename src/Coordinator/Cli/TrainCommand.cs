@@ -86,7 +86,7 @@ internal static class TrainCommand
     private static readonly Option<string?> SecretFile = CliOptions.OptionalString("--secret-file",
         $"Cluster mode: file holding the cluster secret (at least {ClusterSecret.MinimumBytes} bytes) that every node proves [default: the {ClusterSecret.EnvironmentVariable} environment variable]");
     private static readonly Option<string?> TlsCert = CliOptions.OptionalString("--tls-cert",
-        "Cluster mode: speak TLS with this certificate (PFX, or PEM with --tls-key); workers pass the same certificate to trust it [default: plain TCP]");
+        "Cluster mode: speak TLS with the cluster's certificate (PFX, or PEM with --tls-key), the same file on every node; nodes trust the peers that present it [default: plain TCP]");
     private static readonly Option<string?> TlsKey = CliOptions.OptionalString("--tls-key", "Cluster mode: the PEM private key of a PEM --tls-cert [default: none]");
 
     // Output
@@ -106,7 +106,7 @@ internal static class TrainCommand
                      Optimizer, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, ClipNorm, Schedule, Decay, StepSize, MinLr, Warmup,
                      BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Listen, PublicHost, MinWorkers, SecretFile, TlsCert, TlsKey,
                      Output, Name, Resume, Json,
-                 })
+                 }.Concat(ClusterCliOptions.All))
             command.Options.Add(option);
         command.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
         return command;
@@ -172,7 +172,7 @@ internal static class TrainCommand
         if (r.GetValue(Listen) is not { } listen)
         {
             if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && (o.Option == PublicHost || o.Option == MinWorkers
-                    || o.Option == SecretFile || o.Option == TlsCert || o.Option == TlsKey)) is { } stray)
+                    || o.Option == SecretFile || o.Option == TlsCert || o.Option == TlsKey || ClusterCliOptions.All.Contains(o.Option))) is { } stray)
                 throw new InvalidOptionException(stray.Option.Name, string.Join(" ", stray.Tokens.Select(t => t.Value)), "it belongs to cluster mode: give --listen HOST:PORT too");
             return null;
         }
@@ -185,6 +185,7 @@ internal static class TrainCommand
             Secret = ClusterSecret.Load(r.GetValue(SecretFile)),
             TlsCertificate = r.GetValue(TlsCert),
             TlsKey = r.GetValue(TlsKey),
+            Cluster = ClusterCliOptions.Bind(r),
         };
     }
 

@@ -21,7 +21,7 @@ internal static class WorkerCommand
     private static readonly Option<string?> SecretFile = CliOptions.OptionalString("--secret-file",
         $"File holding the cluster secret (the coordinator's) [default: the {ClusterSecret.EnvironmentVariable} environment variable]");
     private static readonly Option<string?> TlsCert = CliOptions.OptionalString("--tls-cert",
-        "Speak TLS and trust the coordinator's certificate, this file (the coordinator's --tls-cert) [default: plain TCP]");
+        "Speak TLS with the cluster's certificate: the same file (PFX, or PEM with --tls-key) as the coordinator's --tls-cert; nodes trust the peers that present it [default: plain TCP]");
     private static readonly Option<string?> TlsKey = CliOptions.OptionalString("--tls-key", "The PEM private key of a PEM --tls-cert [default: none]");
     private static readonly Option<string?> DataDir = CliOptions.OptionalString("--data-dir",
         "A directory holding this machine's own copy of the data set's files, checked against the coordinator's hashes [default: receive them from the coordinator]");
@@ -39,7 +39,8 @@ internal static class WorkerCommand
         var root = new RootCommand("dpt-worker: a worker node of a dpt cluster. It joins the coordinator started with 'dpt train --listen', receives "
                                    + "the run's model and (unless --data-dir is given) its data, and computes gradients until the run ends. "
                                    + "Ctrl-C or SIGTERM leaves the cluster gracefully (the coordinator hands this node's work to the others).");
-        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout })
+        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout }
+                     .Concat(ClusterCliOptions.All))
             root.Options.Add(option);
         root.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
         return root;
@@ -96,6 +97,7 @@ internal static class WorkerCommand
                 Secret = ClusterSecret.Load(r.GetValue(SecretFile)),
                 TlsCertificate = r.GetValue(TlsCert),
                 TlsKey = r.GetValue(TlsKey),
+                Cluster = ClusterCliOptions.Bind(r) with { JoinTimeout = TimeSpan.FromSeconds(timeout) },
             },
             Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
             Workers = workers,

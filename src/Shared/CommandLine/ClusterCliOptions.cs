@@ -1,0 +1,56 @@
+// The failure-detection options both programs take (dpt train --listen and dpt-worker), in milliseconds
+// on the command line, checked by ClusterOptions' validator and reported under their option names.
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Dpt.Cluster;
+using Dpt.Training;
+
+namespace Dpt.CommandLine;
+
+public static class ClusterCliOptions
+{
+    private static readonly ClusterOptions Defaults = ClusterOptions.Default;
+
+    public static readonly Option<double> HeartbeatInterval = CliOptions.Double("--heartbeat-interval", Defaults.HeartbeatInterval.TotalMilliseconds,
+        "Cluster: milliseconds between heartbeats, each way between the coordinator and each worker node", "milliseconds from 1 to 60000");
+
+    public static readonly Option<double> FailureThreshold = CliOptions.Double("--failure-threshold", Defaults.FailureDetectorThreshold,
+        "Cluster: phi above which a silent node is unreachable (phi accrual failure detector; higher is more patient)", "a number from 1 to 100");
+
+    public static readonly Option<double> AcceptablePause = CliOptions.Double("--acceptable-pause", Defaults.AcceptableHeartbeatPause.TotalMilliseconds,
+        "Cluster: milliseconds of heartbeat silence (GC, a busy core) that raise little suspicion", "milliseconds from 0 to 3600000");
+
+    public static readonly Option<double> DownAfter = CliOptions.Double("--down-after", Defaults.AutoDownUnreachableAfter.TotalMilliseconds,
+        "Cluster: milliseconds an unreachable worker node may stay so before the coordinator downs it and hands its work to the others",
+        "milliseconds from 0 to 3600000");
+
+    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter];
+
+    /// <summary>The options given; a value out of range is an <see cref="InvalidOptionException"/> naming the option.</summary>
+    public static ClusterOptions Bind(ParseResult r)
+    {
+        var options = Defaults with
+        {
+            HeartbeatInterval = Ms(r, HeartbeatInterval, 1, 60_000),
+            FailureDetectorThreshold = Check(r, FailureThreshold, 1, 100),
+            AcceptableHeartbeatPause = Ms(r, AcceptablePause, 0, 3_600_000),
+            AutoDownUnreachableAfter = Ms(r, DownAfter, 0, 3_600_000),
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>True when any of these options was given on the command line.</summary>
+    public static Option? FirstGiven(ParseResult r) => All.FirstOrDefault(o => r.GetResult(o) is { Implicit: false });
+
+    private static TimeSpan Ms(ParseResult r, Option<double> option, double min, double max) => TimeSpan.FromMilliseconds(Check(r, option, min, max));
+
+    private static double Check(ParseResult r, Option<double> option, double min, double max)
+    {
+        double value = r.GetValue(option);
+        if (!(value >= min && value <= max))
+            throw new InvalidOptionException(option.Name, value.ToString(CultureInfo.InvariantCulture), $"expected {CliOptions.Accepted(option)}");
+        return value;
+    }
+}
