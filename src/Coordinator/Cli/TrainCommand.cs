@@ -119,10 +119,11 @@ internal static class TrainCommand
         Checkpoint? checkpoint = null;
         if (r.GetValue(Resume) is { } resume)
         {
-            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json)
+            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json
+                    && !ClusterOnly.Contains(o.Option) && o.Option != Listen)
                 is { } ignored)
                 throw new InvalidOptionException(ignored.Option.Name, string.Join(" ", ignored.Tokens.Select(t => t.Value)),
-                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total) and --json go with --resume");
+                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total), --json and the cluster-mode options go with --resume");
             resumed = RunFolder.Open(resume);
             checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;
@@ -142,6 +143,10 @@ internal static class TrainCommand
                 Workers = r.GetResult(Workers) is { Implicit: false } ? options.Workers : 0,
                 MinWorkers = r.GetValue(MinWorkers) ?? 1,
             };
+        else if (node is not null)
+            options = options with { Workers = options.MinWorkers is null ? 0 : options.Workers, MinWorkers = r.GetValue(MinWorkers) ?? options.MinWorkers ?? 1 };
+        else if (options.MinWorkers is not null)
+            throw new InvalidOptionException("--resume", r.GetValue(Resume)!, "this run trained in cluster mode: give --listen HOST:PORT (and the secret) to resume it");
         TrainingOptionsValidator.Validate(options);
         if (resumed is null) RunFolder.PathFor(r.GetValue(Output)!, r.GetValue(Name), options); // refuses a --name in use before the data loads
 
@@ -165,14 +170,16 @@ internal static class TrainCommand
         return summary.Interrupted ? CliProgram.Interrupted : CliProgram.Ok;
     }
 
+    /// <summary>The options that only mean something with --listen.</summary>
+    private static IEnumerable<Option> ClusterOnly => new Option[] { PublicHost, MinWorkers, SecretFile, TlsCert, TlsKey }.Concat(ClusterCliOptions.All);
+
     /// <summary>Cluster mode's node options from --listen and its companions; null in local mode (and then
     /// the companions must not be given).</summary>
     private static NodeOptions? Node(ParseResult r)
     {
         if (r.GetValue(Listen) is not { } listen)
         {
-            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && (o.Option == PublicHost || o.Option == MinWorkers
-                    || o.Option == SecretFile || o.Option == TlsCert || o.Option == TlsKey || ClusterCliOptions.All.Contains(o.Option))) is { } stray)
+            if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && ClusterOnly.Contains(o.Option)) is { } stray)
                 throw new InvalidOptionException(stray.Option.Name, string.Join(" ", stray.Tokens.Select(t => t.Value)), "it belongs to cluster mode: give --listen HOST:PORT too");
             return null;
         }
