@@ -49,7 +49,17 @@ internal static class WorkerCommand
     private static async Task<int> RunAsync(ParseResult r, CancellationToken cancellation)
     {
         var options = Bind(r);
-        var (outcome, reason) = await WorkerNode.RunAsync(options, line => Console.Error.WriteLine($"dpt-worker: {line}"), cancellation);
+        WorkerNode.Outcome outcome;
+        string reason;
+        try
+        {
+            (outcome, reason) = await WorkerNode.RunAsync(options, line => Console.Error.WriteLine($"dpt-worker: {line}"), cancellation);
+        }
+        catch (Exception e) when (e is DatasetMismatchException or DatasetFetchException)
+        {
+            Console.Error.WriteLine($"dpt-worker: cannot train on the coordinator's data: {e.Message}");
+            return CliProgram.Failed;
+        }
         switch (outcome)
         {
             case WorkerNode.Outcome.Stopped:
