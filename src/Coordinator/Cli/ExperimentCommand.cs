@@ -14,7 +14,7 @@ internal static class ExperimentCommand
         var command = new Command("experiment",
             "Scale-out experiments: measure training at several worker counts (scale), or model clusters of up to thousands of workers (simulate); "
             + "each writes results.csv, results.json and a self-contained report.html with charts.");
-        //SCALE command.Subcommands.Add(ExperimentScaleCommand.Create());
+        command.Subcommands.Add(ExperimentScaleCommand.Create());
         command.Subcommands.Add(ExperimentSimulateCommand.Create());
         return command;
     }
