@@ -9,6 +9,7 @@ var root = new RootCommand("dpt: data-parallel training of multi-layer perceptro
     TrainCommand.Create(),
     BenchCommand.Create(),
     EvaluateCommand.Create(),
+    ExperimentCommand.Create(),
 };
 CliHelp.Install(root);
 
