@@ -2,6 +2,7 @@
 // (own copy checked by hash, or received and cached), start the worker actors with refs to the remote
 // parameter-server shards, join the cluster, and train until stopped (leave gracefully) or removed (join
 // again as a new incarnation, e.g. after SIGSTOP/SIGCONT made the coordinator down this node).
+using System.Globalization;
 using Dpt.Actors;
 using Dpt.Hosting;
 using Dpt.Model;
@@ -50,6 +51,10 @@ public static class WorkerNode
             long mib = p.BytesDone >> 20;
             if (p.BytesDone == p.BytesTotal || mib >= lastShown + 16) { lastShown = mib; say($"data: {p.BytesDone >> 20} of {p.BytesTotal >> 20} MiB ({p.File})"); }
         }, stop);
+        if (prepared.Directory is not null)
+            say(prepared.BytesFetched > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"data: received {prepared.FetchedFiles.Count} of {config.Dataset.Files.Count} files ({prepared.BytesFetched:N0} bytes) from the coordinator into {prepared.Directory}")
+                : $"data: all {config.Dataset.Files.Count} files found intact in {prepared.Directory}; nothing to receive");
         var data = JoinedData.Load(config, prepared.Directory);
         var model = new Mlp(config.Options.ModelFor(data.Train));
 
