@@ -46,14 +46,16 @@ public sealed partial class WorkerFailureSpec(ITestOutputHelper output)
         Assert.Equal(1, cluster.EpochLines()[^1].GetProperty("workers").GetInt32());
         Assert.Equal(0, (await survivor.WaitForExitAsync(Timeout)).ExitCode);
 
-        // The steps the survivor did alone sum its gradient over the whole batch in one worker instead of two
-        // halves, and the step in flight was redone: rounding differences only, but momentum carries them on
-        // through some 250 steps. Equal shards keep the split itself the same; a proportional split would not be.
+        // The steps the survivor did alone sum the gradient over the whole batch in one worker instead of two
+        // halves (the step in flight is recomputed from the same parameters): rounding differences only, about
+        // 1e-7 of the largest parameter (2e-7 measured), which momentum carries through some 250 steps; 1e-4
+        // leaves room for that growth. Equal shards keep each step's batch the same; a proportional split that
+        // lost a worker's measured share would not, and this tolerance would not hold for it.
         using var local = new TempDirectory();
         var undisturbed = await ClusterProcesses.LocalParametersAsync(local, 2, options);
         double difference = ClusterProcesses.RelativeDifference(undisturbed, cluster.FinalParameters());
         output.WriteLine($"killed run vs undisturbed run: max |a - b| / max |a| = {difference:E2}");
-        Assert.True(difference <= 1e-3, $"max |a - b| / max |a| = {difference}");
+        Assert.True(difference <= 1e-4, $"max |a - b| / max |a| = {difference}");
     }
 
     [Fact]
