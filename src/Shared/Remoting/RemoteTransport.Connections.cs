@@ -176,7 +176,8 @@ public sealed partial class RemoteTransport
             reason = e.ByRemote ? $"refused by the peer: {e.Message}" : $"refused: {e.Message}";
             if (e.ByRemote) Log.LogWarning("{Peer} refused this node's connection: {Reason}", connection.Peer, e.Message);
             else Log.LogWarning("Refused the connection of {Peer}: {Reason}", connection.Peer, e.Message);
-            System.EventStream.Publish(new RemotingEvents.ConnectionRefused(connection.Remote?.ToString() ?? connection.Endpoint, e.Message, e.ByRemote));
+            System.EventStream.Publish(new RemotingEvents.ConnectionRefused(connection.Remote?.ToString() ?? connection.Endpoint, e.Message, e.ByRemote)
+                { Dialed = dialedFor?.Remote });
         }
         catch (OperationCanceledException) when (!connection.Closing.IsCancellationRequested && !_shutdown.IsCancellationRequested)
         {

@@ -27,6 +27,10 @@ public static class RemotingEvents
     /// is the address the peer claimed, or its network endpoint when it claimed none.</summary>
     public sealed record ConnectionRefused(string Remote, string Reason, bool ByRemote)
     {
+        /// <summary>The address this node dialed when it opened the connection (which may be an alias of
+        /// <see cref="Remote"/>); null for a connection the peer opened.</summary>
+        public Address? Dialed { get; init; }
+
         public override string ToString() => $"ConnectionRefused({Remote}: {Reason}{(ByRemote ? ", by the remote node" : "")})";
     }
 }

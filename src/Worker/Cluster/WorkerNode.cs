@@ -2,6 +2,7 @@
 // (own copy checked by hash, or received and cached), start the worker actors with refs to the remote
 // parameter-server shards, join the cluster, and train until stopped (leave gracefully) or removed (join
 // again as a new incarnation, e.g. after SIGSTOP/SIGCONT made the coordinator down this node).
+using System.Globalization;
 using Dpt.Actors;
 using Dpt.Hosting;
 using Dpt.Model;
@@ -35,9 +36,10 @@ public static class WorkerNode
         var coordinator = Address.Remote(system.Name, options.Join.Host, options.Join.Port);
         var trainer = system.Provider.ResolveActorRef(ActorPath.RootOf(coordinator) / "user" / TrainerActorName);
         var runEnded = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        system.ActorOf(WorkerNodeActor.Props(runEnded), WorkerNodeActorName);
+        var refusedConnection = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.ActorOf(WorkerNodeActor.Props(coordinator, runEnded, refusedConnection), WorkerNodeActorName);
 
-        var reply = await RequestConfigAsync(trainer, options, say, stop);
+        var reply = await RequestConfigAsync(trainer, refusedConnection.Task, options, say, stop);
         if (reply is ConfigRefused refused) return (Outcome.Refused, refused.Reason);
         if (reply is not TrainingConfig config) return (Outcome.Unreachable, $"no answer from the coordinator at {options.Join} within {options.ConnectTimeout.TotalSeconds:0} s");
         say($"coordinator at {options.Join} trains {config.Model} on {config.Options.Dataset}");
@@ -49,6 +51,10 @@ public static class WorkerNode
             long mib = p.BytesDone >> 20;
             if (p.BytesDone == p.BytesTotal || mib >= lastShown + 16) { lastShown = mib; say($"data: {p.BytesDone >> 20} of {p.BytesTotal >> 20} MiB ({p.File})"); }
         }, stop);
+        if (prepared.Directory is not null)
+            say(prepared.BytesFetched > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"data: received {prepared.FetchedFiles.Count} of {config.Dataset.Files.Count} files ({prepared.BytesFetched:N0} bytes) from the coordinator into {prepared.Directory}")
+                : $"data: all {config.Dataset.Files.Count} files found intact in {prepared.Directory}; nothing to receive");
         var data = JoinedData.Load(config, prepared.Directory);
         var model = new Mlp(config.Options.ModelFor(data.Train));
 
@@ -95,8 +101,11 @@ public static class WorkerNode
         return (Outcome.Stopped, left);
     }
 
-    /// <summary>Asks the trainer for the configuration until it answers or <see cref="WorkerNodeOptions.ConnectTimeout"/> passes.</summary>
-    private static async Task<object?> RequestConfigAsync(IActorRef trainer, WorkerNodeOptions options, Action<string> say, CancellationToken stop)
+    /// <summary>Asks the trainer for the configuration until it answers, the coordinator's node refuses this
+    /// node's connection (<paramref name="refusedConnection"/>: answered as <see cref="ConfigRefused"/>, since
+    /// retrying cannot mend a wrong secret), or <see cref="WorkerNodeOptions.ConnectTimeout"/> passes.</summary>
+    private static async Task<object?> RequestConfigAsync(IActorRef trainer, Task<string> refusedConnection, WorkerNodeOptions options,
+        Action<string> say, CancellationToken stop)
     {
         var deadline = DateTime.UtcNow + options.ConnectTimeout;
         bool told = false;
@@ -104,7 +113,10 @@ public static class WorkerNode
         {
             try
             {
-                return await trainer.Ask(new RequestTrainingConfig(CurrentVersion), TimeSpan.FromSeconds(3), stop);
+                var ask = trainer.Ask(new RequestTrainingConfig(CurrentVersion), TimeSpan.FromSeconds(3), stop);
+                if (await Task.WhenAny(ask, refusedConnection).ConfigureAwait(false) == refusedConnection)
+                    return new ConfigRefused($"the connection was refused: {await refusedConnection}");
+                return await ask;
             }
             catch (AskTimeoutException)
             {

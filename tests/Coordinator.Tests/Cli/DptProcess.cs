@@ -1,6 +1,7 @@
-// Runs the real dpt program as a child process (`dotnet dpt.dll ...`, the build next to this test
-// assembly) with standard output and error captured, as a shell pipeline would. A run that outlives
-// its time limit is killed and fails the test with everything it printed.
+// Runs the real dpt program (or dpt-worker) as a child process (`dotnet dpt.dll ...`, the build next to
+// this test assembly) with standard output and error captured, as a shell pipeline would, each line
+// stamped with when it arrived. A run that outlives its time limit is killed and fails the test with
+// everything it printed; signals (SIGINT, SIGTERM, SIGKILL, SIGSTOP, SIGCONT) go to it by kill(2).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -30,22 +31,32 @@ internal sealed record DptResult(string Command, int ExitCode, string StandardOu
     private static string[] Lines(string text) => text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray();
 }
 
-/// <summary>A dpt process that is still running: its output so far, a way to interrupt it, and its end.</summary>
+/// <summary>A dpt process that is still running: its output so far, a way to signal it, and its end.</summary>
 internal sealed class DptProcess : IDisposable
 {
+    /// <summary>The signals the specs send (Linux numbers).</summary>
+    public enum Signal
+    {
+        Interrupt = 2,
+        Kill = 9,
+        Terminate = 15,
+        Continue = 18,
+        Stop = 19,
+    }
+
     /// <summary>Enough for any run the specs start: they train on a few hundred synthetic samples.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    private const int SigInt = 2;
-
     private readonly Process _process;
     private readonly StringBuilder _output = new(), _error = new();
-    private readonly string _command;
+    private readonly List<StampedLine> _lines = new();
+    private readonly string _program, _command;
 
-    private DptProcess(IReadOnlyList<string> args)
+    private DptProcess(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "dpt.dll");
-        if (!File.Exists(dll)) throw new XunitException($"{dll} is missing: the test project must reference the Coordinator project");
+        _program = program;
+        string dll = Path.Combine(AppContext.BaseDirectory, program + ".dll");
+        if (!File.Exists(dll)) throw new XunitException($"{dll} is missing: the test project must reference the Coordinator and Worker projects");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -57,10 +68,11 @@ internal sealed class DptProcess : IDisposable
         };
         start.ArgumentList.Add(dll);
         foreach (string a in args) start.ArgumentList.Add(a);
-        _command = "dpt " + string.Join(" ", args.Select(a => a.Length == 0 || a.Contains(' ') ? $"'{a}'" : a));
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) start.Environment[name] = value;
+        _command = program + " " + string.Join(" ", args.Select(a => a.Length == 0 || a.Contains(' ') ? $"'{a}'" : a));
         _process = new Process { StartInfo = start };
-        _process.OutputDataReceived += (_, e) => Append(_output, e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(_error, e.Data);
+        _process.OutputDataReceived += (_, e) => Append(_output, e.Data, standardError: false);
+        _process.ErrorDataReceived += (_, e) => Append(_error, e.Data, standardError: true);
         _process.Start();
         _process.StandardInput.Close();
         _process.BeginOutputReadLine();
@@ -76,9 +88,25 @@ internal sealed class DptProcess : IDisposable
         return await dpt.WaitForExitAsync(timeout);
     }
 
-    public static DptProcess Start(IReadOnlyList<string> args) => new(args);
+    public static DptProcess Start(IReadOnlyList<string> args) => new("dpt", args, null);
+
+    /// <summary>Starts dpt-worker (its build sits next to dpt's); <paramref name="environment"/> adds to or,
+    /// with null values, removes from the inherited variables.</summary>
+    public static DptProcess StartWorker(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null) =>
+        new("dpt-worker", args, environment);
 
     public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>A line of output and when it arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public sealed record StampedLine(long Timestamp, bool StandardError, string Text);
+
+    /// <summary>Every line printed so far, both streams, in order of arrival.</summary>
+    public StampedLine[] LinesSoFar
+    {
+        get { lock (_lines) return _lines.ToArray(); }
+    }
 
     public string OutputSoFar
     {
@@ -94,24 +122,38 @@ internal sealed class DptProcess : IDisposable
     /// Waits until a line of standard output (or error) satisfies <paramref name="predicate"/>; fails if the
     /// process ends or the time runs out first. A carriage return ends a line too, as in progress displays.
     /// </summary>
-    public async Task WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, bool standardError = false)
+    public async Task WaitForLineAsync(Func<string, bool> predicate, TimeSpan timeout, bool standardError = false) =>
+        await WaitForStampedLineAsync(predicate, timeout, standardError);
+
+    /// <summary>
+    /// Like <see cref="WaitForLineAsync"/>, and returns the first matching line with its arrival time; with
+    /// <paramref name="after"/>, only a line that arrived after that <see cref="Stopwatch.GetTimestamp"/>.
+    /// </summary>
+    public async Task<StampedLine> WaitForStampedLineAsync(Func<string, bool> predicate, TimeSpan timeout, bool standardError = false, long after = long.MinValue)
     {
         var deadline = Stopwatch.StartNew();
-        while (!(standardError ? ErrorSoFar : OutputSoFar).Split('\n').Any(predicate))
+        while (true)
         {
-            if (_process.HasExited)
-                throw new XunitException($"dpt ended before printing the awaited line\n{await WaitForExitAsync(timeout)}");
+            bool exited = _process.HasExited; // read before the lines: a process that ended has printed them all
+            if (LinesSoFar.FirstOrDefault(l => l.StandardError == standardError && l.Timestamp > after && predicate(l.Text)) is { } line) return line;
+            if (exited)
+                throw new XunitException($"{_program} ended before printing the awaited line\n{await WaitForExitAsync(timeout)}");
             if (deadline.Elapsed > timeout)
-                throw new XunitException($"dpt printed no awaited line within {timeout.TotalSeconds:F0} s\n{Kill()}");
+                throw new XunitException($"{_program} printed no awaited line within {timeout.TotalSeconds:F0} s\n{Kill()}");
             await Task.Delay(20);
         }
     }
 
     /// <summary>Sends SIGINT, what Ctrl-C in a terminal sends to the foreground process.</summary>
-    public void Interrupt()
+    public void Interrupt() => Send(Signal.Interrupt);
+
+    /// <summary>Sends <paramref name="signal"/>; returns <see cref="Stopwatch.GetTimestamp"/> just before it was sent.</summary>
+    public long Send(Signal signal)
     {
-        if (kill(_process.Id, SigInt) != 0)
-            throw new XunitException($"kill({_process.Id}, SIGINT) failed with errno {Marshal.GetLastPInvokeError()}");
+        long now = Stopwatch.GetTimestamp();
+        if (kill(_process.Id, (int)signal) != 0)
+            throw new XunitException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
+        return now;
     }
 
     public async Task<DptResult> WaitForExitAsync(TimeSpan timeout)
@@ -124,7 +166,7 @@ internal sealed class DptProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new XunitException($"dpt did not finish within {timeout.TotalSeconds:F0} s and was killed\n{Kill()}");
+            throw new XunitException($"{_program} did not finish within {timeout.TotalSeconds:F0} s and was killed\n{Kill()}");
         }
         return Result(_process.ExitCode);
     }
@@ -135,12 +177,16 @@ internal sealed class DptProcess : IDisposable
         _process.Dispose();
     }
 
-    private DptResult Kill()
+    /// <summary>Kills the process (SIGKILL, which ends a stopped process too) and returns what it printed.</summary>
+    public DptResult Kill()
     {
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
         return Result(_process.ExitCode);
     }
+
+    /// <summary>What it printed so far, for failure messages; the exit code is -1 while it runs.</summary>
+    public DptResult Snapshot() => Result(_process.HasExited ? _process.ExitCode : -1);
 
     private DptResult Result(int exitCode)
     {
@@ -149,10 +195,12 @@ internal sealed class DptProcess : IDisposable
             return new DptResult(_command, exitCode, _output.ToString(), _error.ToString());
     }
 
-    private static void Append(StringBuilder text, string? line)
+    private void Append(StringBuilder text, string? line, bool standardError)
     {
         if (line is null) return;
+        long now = Stopwatch.GetTimestamp();
         lock (text) text.Append(line).Append('\n');
+        lock (_lines) _lines.Add(new StampedLine(now, standardError, line));
     }
 
     [DllImport("libc", SetLastError = true)]

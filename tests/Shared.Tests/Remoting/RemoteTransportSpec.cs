@@ -174,6 +174,7 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
 
         var evt = refused.ExpectMsg<RemotingEvents.ConnectionRefused>(TimeSpan.FromSeconds(5));
         Assert.Equal("wrong cluster secret", evt.Reason);
+        Assert.Equal(_a.Address, evt.Dialed); // the intruder opened the connection, so it knows whom it dialed
         deadLetters.FishForMessage<DeadLetter>(d => d.Message.Equals(new Text("let me in")), TimeSpan.FromSeconds(5));
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.True(_a.Log.Contains("[Warning]", "Refused the connection", intruder.Address.ToString(), "wrong cluster secret"), _a.Log.Dump());
