@@ -1,5 +1,6 @@
-// `dpt bench`: samples/s of the reference workload through the local training path, for one or several worker
-// counts measured alternately, as a table or one JSON object per worker count.
+// `dpt bench`: samples/s of the reference workload through the local training path (or, with --cluster, with
+// dpt-worker processes joined over loopback), for one or several worker counts measured alternately, as a
+// table or one JSON object per worker count.
 using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
