@@ -13,13 +13,23 @@ using static Dpt.Training.TrainingEvents;
 
 namespace Dpt.Coordinator.Bench;
 
+/// <param name="Cluster">Run the workers as dpt-worker processes joined over loopback (<see cref="ClusterBenchmark"/>)
+/// instead of as actors in this process.</param>
 public sealed record BenchOptions(int Workers, int Batch = 128, int WarmupSteps = 100, int StepsPerWindow = 200, int Windows = 5,
-    ulong Seed = 1, int Samples = 60_000);
+    ulong Seed = 1, int Samples = 60_000, bool Cluster = false);
 
 /// <summary>Medians over the measured steps; times in seconds.</summary>
 public sealed record BenchResult(string Workload, int Workers, int Batch, double SamplesPerSecond, double Gflops, double Seconds,
     int Steps, double StepSeconds, double ComputeSeconds, double CommunicationSeconds, double StragglerSeconds, double OptimizerSeconds,
-    IReadOnlyList<double> WindowSamplesPerSecond, string GemmPath);
+    IReadOnlyList<double> WindowSamplesPerSecond, string GemmPath)
+{
+    /// <summary>"local" (worker actors in this process) or "cluster" (worker processes over loopback).</summary>
+    public string Mode { get; init; } = "local";
+
+    /// <summary>Cluster mode: the float32 tensor bytes each worker pushes (gradients) and receives (parameters) per
+    /// step, each way, not counting headers and framing; 0 in local mode, where nothing is copied.</summary>
+    public long TensorBytesPerWorkerEachWay { get; init; }
+}
 
 /// <summary>The results of one worker count over the rounds of a benchmark.</summary>
 public sealed class BenchSeries(int workers)
@@ -84,9 +94,19 @@ public static class LocalBenchmark
         await using var system = ActorSystem.Create("dpt-bench");
         var coordinator = LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer), "listener"));
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
+        var steps = await CollectStepsAsync(events.Reader, total, progress);
+        return Summarize(b, setup, steps);
+    }
 
+    /// <summary>
+    /// Reads the coordinator's events until training ends: the applied steps, in order. Throws if training failed, and
+    /// <see cref="OperationCanceledException"/> if it ended before <paramref name="total"/> steps (interrupted).
+    /// </summary>
+    internal static async Task<List<StepCompleted>> CollectStepsAsync(ChannelReader<object> events, int total, Action<string>? progress,
+        Func<object, Task>? other = null)
+    {
         var steps = new List<StepCompleted>(total);
-        await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+        await foreach (var e in events.ReadAllAsync(CancellationToken.None))
         {
             if (e is StepsCompleted batch)
             {
@@ -95,9 +115,15 @@ public static class LocalBenchmark
             }
             else if (e is TrainingFinished) break;
             else if (e is TrainingFailed f) throw new InvalidOperationException(f.Reason);
+            else if (other is not null) await other(e);
         }
         if (steps.Count < total) throw new OperationCanceledException($"benchmark interrupted after {steps.Count} of {total} steps");
+        return steps;
+    }
 
+    /// <summary>The median window's throughput and the median step's split, over the steps after the warm-up.</summary>
+    internal static BenchResult Summarize(BenchOptions b, TrainingSetup setup, List<StepCompleted> steps)
+    {
         var windows = new List<double>();
         for (int w = 0; w < b.Windows; w++)
         {
@@ -158,7 +184,9 @@ public static class LocalBenchmark
             foreach (var s in series)
             {
                 string label = $"round {round}/{rounds}, {s.Workers} worker{(s.Workers == 1 ? "" : "s")}";
-                var result = await RunAsync(b with { Workers = s.Workers }, progress is null ? null : p => progress($"{label}: {p}"), cancellation);
+                var one = b with { Workers = s.Workers };
+                Action<string>? say = progress is null ? null : p => progress($"{label}: {p}");
+                var result = b.Cluster ? await ClusterBenchmark.RunAsync(one, say, cancellation) : await RunAsync(one, say, cancellation);
                 s.Add(result, ceiling);
             }
         }

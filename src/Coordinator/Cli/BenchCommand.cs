@@ -1,5 +1,6 @@
-// `dpt bench`: samples/s of the reference workload through the local training path, for one or several worker
-// counts measured alternately, as a table or one JSON object per worker count.
+// `dpt bench`: samples/s of the reference workload through the local training path (or, with --cluster, with
+// dpt-worker processes joined over loopback), for one or several worker counts measured alternately, as a
+// table or one JSON object per worker count.
 using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
@@ -24,13 +25,15 @@ internal static class BenchCommand
     private static readonly Option<int> Rounds = CliOptions.Int("--rounds", 1,
         "Rounds: each runs every worker count once, after measuring the one-thread compute ceiling (use 3 or more where the machine's speed drifts)", AtLeastOne);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Seed of the synthetic data and initialisation");
+    private static readonly Option<bool> Cluster = CliOptions.Flag("--cluster",
+        "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
 
     public static Command Create()
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, Json }) command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
@@ -40,7 +43,8 @@ internal static class BenchCommand
         int[] workers = r.GetValue(Workers)!;
         if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
-        var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed));
+        var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
+            Cluster: r.GetValue(Cluster));
         int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
             throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from the largest --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
@@ -50,7 +54,7 @@ internal static class BenchCommand
         if (rounds < 1) throw new InvalidOptionException("--rounds", rounds.ToString(), $"expected {AtLeastOne}");
         bool json = r.GetValue(Json);
         if (!json)
-            Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, workers {string.Join(",", workers)}: " +
+            Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {(b.Cluster ? "worker processes" : "workers")} {string.Join(",", workers)}: " +
                                     $"{rounds} round(s), each {b.WarmupSteps} warm-up steps then {b.Windows} windows of {b.StepsPerWindow} steps per worker count");
         IReadOnlyList<BenchSeries> series;
         try
@@ -70,6 +74,7 @@ internal static class BenchCommand
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["workload"] = last.Workload,
+                    ["mode"] = last.Mode,
                     ["workers"] = s.Workers,
                     ["batch"] = last.Batch,
                     ["samples_per_s"] = Math.Round(s.SamplesPerSecond),
@@ -85,6 +90,7 @@ internal static class BenchCommand
                     ["communication_ms"] = Ms(s.Median(x => x.CommunicationSeconds)),
                     ["straggler_ms"] = Ms(s.Median(x => x.StragglerSeconds)),
                     ["optimizer_ms"] = Ms(s.Median(x => x.OptimizerSeconds)),
+                    ["tensor_bytes_per_worker_each_way"] = last.TensorBytesPerWorkerEachWay,
                     ["window_samples_per_s"] = s.Results.SelectMany(x => x.WindowSamplesPerSecond).Select(w => Math.Round(w)).ToArray(),
                     ["gemm_path"] = last.GemmPath,
                 }));
@@ -93,7 +99,8 @@ internal static class BenchCommand
         }
         Terminal.Console.WriteLine(first.Results[0].Workload); // a line of its own: as the table's title it wrapped to the table's width
         var table = new Table().Border(TableBorder.Rounded).AddColumn("median");
-        foreach (var s in series) table.AddColumn(new TableColumn($"{s.Workers} worker{(s.Workers == 1 ? "" : "s")}").RightAligned());
+        string unit = b.Cluster ? "worker process" : "worker";
+        foreach (var s in series) table.AddColumn(new TableColumn($"{s.Workers} {unit}{(s.Workers == 1 ? "" : b.Cluster ? "es" : "s")}").RightAligned());
         void Row(string name, Func<BenchSeries, string> value) =>
             table.AddRow([Markup.Escape(name), .. series.Select(s => Markup.Escape(value(s)))]);
         Row("samples/s", s => $"{s.SamplesPerSecond:N0}");
@@ -106,6 +113,7 @@ internal static class BenchCommand
         Row("  waiting for stragglers", s => $"{Ms(s.Median(x => x.StragglerSeconds))} ms");
         Row("  optimizer", s => $"{Ms(s.Median(x => x.OptimizerSeconds))} ms");
         Row("  communication", s => $"{Ms(s.Median(x => x.CommunicationSeconds))} ms");
+        if (b.Cluster) Row("  tensor bytes per worker, each way", s => $"{s.Results[0].TensorBytesPerWorkerEachWay:N0}");
         Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
         Row("GEMM path", s => s.Results[0].GemmPath);
         Terminal.Console.Write(table);

@@ -18,6 +18,10 @@ internal sealed class ConnectionWriter
     private readonly OutboundQueue _queue;
     private readonly Func<bool> _isActive;
     private readonly Action<OutboundMessage, string> _drop;
+    /// <summary>Unflushed bytes past which a message being written is flushed before it is complete: bounds what
+    /// the pipe buffers, and keeps it under the accepted connections' pause threshold (KestrelListener).</summary>
+    internal const int FlushBytes = 1 << 20;
+
     private readonly int _fragmentBytes;
     private readonly long _sendDelayTicks;
     private readonly PayloadSink _controlSink;
@@ -69,10 +73,12 @@ internal sealed class ConnectionWriter
         }
     }
 
-    /// <summary>Writes every queued control message.</summary>
-    private void WriteControlMessages()
+    /// <summary>Writes every queued control message; returns how many.</summary>
+    private int WriteControlMessages()
     {
-        while (_queue.TryDequeue(MessageLane.Control, out var control)) WriteMessage(control);
+        int written = 0;
+        for (; _queue.TryDequeue(MessageLane.Control, out var control); written++) WriteMessage(control);
+        return written;
     }
 
     private void WriteMessage(OutboundMessage message)
@@ -185,17 +191,14 @@ internal sealed class ConnectionWriter
             }
         }
 
+        // A flush hands what was written to the socket; on an accepted connection that is a hop to Kestrel's sender
+        // thread and, past the pipe's pause threshold, a wait for it. Flushing a bulk message per fragment made a
+        // 940 KB message 15 such hops; now it is flushed once at its end (Run), mid-way only per FlushBytes, and
+        // whenever control messages were written between its fragments, so they still wait for one fragment only.
         private void EndFrame()
         {
-            if (kind == FrameKind.BulkPayload)
-            {
-                owner.Flush();
-                if (_messageLeft > 0) owner.WriteControlMessages();
-            }
-            else if (owner._unflushed >= owner._fragmentBytes)
-            {
-                owner.Flush();
-            }
+            if (kind == FrameKind.BulkPayload && _messageLeft > 0 && owner.WriteControlMessages() > 0) owner.Flush();
+            else if (owner._unflushed >= FlushBytes) owner.Flush();
         }
     }
 }

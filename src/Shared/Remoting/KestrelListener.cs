@@ -1,7 +1,8 @@
 // Accepts the connections of other nodes: Kestrel in a slim host with a raw TCP connection handler
 // (no HTTP), TLS through Kestrel's HTTPS middleware when configured. It only accepts; the transport
 // runs each connection. The socket transport's read buffer limit (1 MiB) pauses reading when this
-// node falls behind, so TCP flow control pushes back on the sender.
+// node falls behind, so TCP flow control pushes back on the sender; its write buffer (4 MiB) lets the
+// connection's writer flush a whole 1 MB message without waiting for the socket.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -17,6 +18,9 @@ namespace Dpt.Remoting;
 /// <summary>The listening side of the transport.</summary>
 internal sealed class KestrelListener(RemoteSettings settings, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
+    /// <summary>Bytes an accepted connection's output pipe holds before a flush waits for the socket.</summary>
+    internal const long WriteBufferBytes = 4L << 20;
+
     private WebApplication? _app;
 
     /// <summary>Runs one accepted connection until it closes; set before the first connection arrives.</summary>
@@ -31,7 +35,11 @@ internal sealed class KestrelListener(RemoteSettings settings, ILoggerFactory lo
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton<IHostLifetime, NoLifetime>();
         builder.Services.AddSingleton(new Handler(this));
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new LargeBlockMemoryPool.Factory());
         ListenOptions? bound = null;
+        // Kestrel's default 64 KiB write buffer made every flush of a gradient or parameter message wait for its
+        // sender thread to drain the pipe; past this limit (above the writer's FlushBytes) a flush still waits.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = WriteBufferBytes);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -48,6 +48,9 @@ public sealed partial class RemoteTransport
         await RunConnectionAsync(connection, association).ConfigureAwait(false);
     }
 
+    /// <summary>Bytes a dialed connection's pipes read or write per call to the socket at most.</summary>
+    internal const int SocketBufferBytes = 256 << 10;
+
     /// <summary>Opens a TCP connection (and TLS when configured) with its pipes.</summary>
     private async Task<Connection> ConnectAsync(string host, int port)
     {
@@ -75,8 +78,9 @@ public sealed partial class RemoteTransport
             socket.Dispose();
             throw;
         }
-        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 << 10, leaveOpen: true));
-        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        // Segments of SocketBufferBytes: the writer's default 4 KiB segments made a 940 KB message 230 send calls.
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: SocketBufferBytes, minimumReadSize: SocketBufferBytes / 4, leaveOpen: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: SocketBufferBytes, leaveOpen: true));
         return new Connection(input, output, $"{host}:{port}", dialed: true, abort: stream.Dispose);
     }
 
