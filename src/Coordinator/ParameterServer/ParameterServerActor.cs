@@ -79,8 +79,10 @@ public sealed class ParameterServerActor : ReceiveActor
         double seconds = Stopwatch.GetElapsedTime(start, appliedAt).TotalSeconds;
         var published = new ParametersPublished(_state.Version, _state.Offset, _state.Range);
         foreach (var subscriber in _subscribers) subscriber.Tell(published, Self);
+        // Timed before the report, which may let the coordinator end the step at once on another thread.
+        long publishedAt = _spans is null ? 0 : Stopwatch.GetTimestamp();
         _coordinator.Tell(new StepApplied(applied.Step, applied.Version, applied.Metrics, applied.Shards, applied.LearningRate, seconds), Self);
-        if (_spans is not null) Record(applied.Step, applied.Shards.Count, start, appliedAt, Stopwatch.GetTimestamp());
+        if (_spans is not null) Record(applied.Step, applied.Shards.Count, start, appliedAt, publishedAt);
     }
 
     private void Record(long step, int pushes, long applying, long applied, long published)

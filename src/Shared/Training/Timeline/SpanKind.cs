@@ -28,6 +28,6 @@ public enum SpanKind : byte
     /// <summary>Parameter-server shard: summing the pushed gradients in shard order and the optimizer's update of its range.</summary>
     Apply,
 
-    /// <summary>Parameter-server shard: sending its range of the new parameters to every worker, and the step's report to the coordinator.</summary>
+    /// <summary>Parameter-server shard: sending its range of the new parameters to every worker (serialising and queueing it, for a remote one).</summary>
     Publish,
 }
