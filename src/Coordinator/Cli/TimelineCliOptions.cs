@@ -13,11 +13,13 @@ internal sealed class TimelineCliOptions
     public TimelineCliOptions(string window)
     {
         File = CliOptions.OptionalString("--timeline",
-            $"Write a Chrome-trace timeline of {window} to this file: per worker receive parameters, forward, backward, send gradients and idle; "
-            + "per parameter-server shard aggregate, apply and publish; the coordinator's steps. Open it in https://ui.perfetto.dev or chrome://tracing [default: none]");
+            $"Write a step timeline to this file as a Chrome trace, for https://ui.perfetto.dev or chrome://tracing: {window}, with per worker receive parameters, "
+            + "forward, backward, send gradients and idle, per parameter-server shard aggregate, apply and publish, and the coordinator's steps [default: none]");
+        File.HelpName = "file";
         Steps = CliOptions.Int("--timeline-steps", TimelineOptions.DefaultSteps,
-            "Steps the --timeline file holds, to bound its size (about 3 KB per step with two workers) and the buffers recorded into",
+            "Steps the --timeline file holds at most, which bounds its size (about 2 KB per step with two workers) and the buffers recorded into",
             TimelineOptions.AcceptedSteps);
+        Steps.HelpName = "steps";
     }
 
     public Option<string?> File { get; }

@@ -11,7 +11,7 @@ public sealed record TimelineOptions(string Path, int Steps = TimelineOptions.De
 {
     public const int DefaultSteps = 200;
 
-    /// <summary>Bounds the file (about 3 KB per step with two workers) and the buffers recorded into.</summary>
+    /// <summary>Bounds the file (about 2 KB per step with two workers) and the buffers recorded into.</summary>
     public const int MaxSteps = 10_000;
 
     public static readonly string AcceptedSteps = $"an integer from 1 to {MaxSteps}";
