@@ -36,6 +36,24 @@ public sealed class TimelineCommandSpec
     }
 
     [Fact]
+    public async Task A_resumed_run_must_record_from_its_checkpoints_step()
+    {
+        using var directory = new TempDirectory();
+        string file = directory.File("resumed.json");
+        // 13 steps of 32 in an epoch of 400 samples.
+        var first = await DptProcess.RunAsync("train", "--dataset", "blobs", "--samples", "400", "--layers", "8", "--batch-size", "32", "--epochs", "1",
+            "--workers", "1", "--json", "--output", directory.Path, "--name", "run");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var resumed = await DptProcess.RunAsync("train", "--resume", directory.File("run"), "--epochs", "2", "--json", "--timeline", file, "--timeline-steps", "5");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.StartsWith("timeline of steps 13-17 (", resumed.ErrorLines[^1]);
+        var steps = TraceReader.Read(file).Steps("dpt train");
+        Assert.Equal([13L, 14, 15, 16, 17], steps.Keys.Order());
+    }
+
+    [Fact]
     public async Task Bench_must_record_each_run_from_the_end_of_its_warm_up_as_processes_of_their_own()
     {
         using var directory = new TempDirectory();
