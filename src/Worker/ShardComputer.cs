@@ -1,6 +1,7 @@
 // A worker's arithmetic, free of any actor: gathers a shard's samples in the epoch's order and computes
 // their summed gradient, or scores a range of a held-out set. The epoch order is a pure function of
 // (seed, epoch), so each worker derives it locally and the coordinator never ships samples.
+using System.Diagnostics;
 using Dpt.Data;
 using Dpt.Model;
 using Dpt.Training;
@@ -47,17 +48,25 @@ public sealed class ShardComputer
     /// Writes into <paramref name="gradient"/> the loss gradient summed over positions <paramref name="shard"/>
     /// of epoch <paramref name="epoch"/>'s order of the training set, computed at <paramref name="parameters"/>.
     /// </summary>
-    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, int epoch, SampleRange shard, Span<float> gradient)
+    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, int epoch, SampleRange shard, Span<float> gradient) =>
+        ComputeGradient(parameters, epoch, shard, gradient, out _);
+
+    /// <param name="forwardTicks">Stopwatch ticks of the call spent gathering, forward and loss; the rest was backward.</param>
+    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, int epoch, SampleRange shard, Span<float> gradient, out long forwardTicks)
     {
         if (shard.End > _train.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"the training set has {_train.Count} samples");
         ReadOnlySpan<int> order = EpochOrderFor(epoch);
         var metrics = default(BatchMetrics);
+        forwardTicks = 0;
         for (int start = shard.Start; start < shard.End; start += _indices.Length)
         {
+            long began = Stopwatch.GetTimestamp();
             int n = Math.Min(_indices.Length, shard.End - start);
             var targets = Gather(_train, order.Slice(start, n));
-            metrics += _mlp.ComputeGradient(parameters, _features, targets, n, _workspace, gradient, accumulate: start > shard.Start);
+            metrics += _mlp.ForwardLoss(parameters, _features, targets, n, _workspace);
+            forwardTicks += Stopwatch.GetTimestamp() - began;
+            _mlp.Backward(parameters, _features, n, _workspace, gradient, accumulate: start > shard.Start);
         }
         return metrics;
     }

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Dpt.Actors;
 using Dpt.Training;
+using Dpt.Training.Timeline;
 using Microsoft.Extensions.Logging;
 using static Dpt.Training.ParameterServerProtocol;
 using static Dpt.Training.WorkerProtocol;
@@ -19,14 +20,17 @@ public sealed class WorkerActor : ReceiveActor
     private readonly GradientPool _gradients;
     private readonly List<(object Work, IActorRef Sender, long ReceivedAt)> _waiting = new();
     private readonly ParameterAssembly _parameters;
+    private readonly ShardTimer _timer;
 
     /// <param name="name">Unique among the coordinator's workers; names this worker's shards in reports.</param>
     /// <param name="servers">The parameter-server shards, which together cover the whole parameter buffer.</param>
-    public WorkerActor(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers)
+    /// <param name="timeline">Where to record this worker's spans (--timeline, in the coordinator's process); null records none.</param>
+    public WorkerActor(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, SpanRecorder? timeline = null)
     {
         _name = name;
         _computer = computer;
         _servers = servers;
+        _timer = new ShardTimer(timeline);
         _gradients = new GradientPool(computer.Model.Layout.Length);
         _parameters = new ParameterAssembly(computer.Model.Layout.Length, servers.Count);
         Receive<ParametersPublished>(OnParameters);
@@ -35,8 +39,9 @@ public sealed class WorkerActor : ReceiveActor
     }
 
     /// <param name="dispatcher">A dedicated thread: "pinned", or a "thread:" one shared with a parameter-server shard.</param>
-    public static Props Props(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, string dispatcher = Dispatchers.Pinned) =>
-        Actors.Props.Create(() => new WorkerActor(name, computer, servers)).WithDispatcher(dispatcher);
+    public static Props Props(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, string dispatcher = Dispatchers.Pinned,
+        SpanRecorder? timeline = null) =>
+        Actors.Props.Create(() => new WorkerActor(name, computer, servers, timeline)).WithDispatcher(dispatcher);
 
     protected override void PreStart()
     {
@@ -81,11 +86,13 @@ public sealed class WorkerActor : ReceiveActor
     {
         long start = Stopwatch.GetTimestamp();
         float[] gradient = _gradients.Rent(shard.Step);
-        var metrics = _computer.ComputeGradient(_parameters.Values.Span, shard.Epoch, shard.Shard, gradient);
-        var timing = new ShardTiming(Stopwatch.GetElapsedTime(receivedAt, start).TotalSeconds, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        var metrics = _computer.ComputeGradient(_parameters.Values.Span, shard.Epoch, shard.Shard, gradient, out long forwardTicks);
+        long computed = Stopwatch.GetTimestamp();
+        var timing = _timer.Computed(receivedAt, start, forwardTicks, computed);
         foreach (var server in _servers)
             server.Server.Tell(new PushGradients(shard.Step, shard.Version, shard.Batch, shard.Shard, _name,
                 server.Offset, gradient.AsMemory(server.Offset, server.Count), metrics, timing), Self);
+        _timer.Sent(shard.Step, shard.Shard.Count, receivedAt, start, forwardTicks, computed, Stopwatch.GetTimestamp());
     }
 
     private void Evaluate(EvaluateShard request, IActorRef sender)

@@ -21,6 +21,27 @@ public class ShardComputerSpec
     }
 
     [Theory]
+    [InlineData(20)]
+    [InlineData(5)]
+    public void ComputeGradient_timed_apart_must_give_the_same_gradient_and_a_forward_part_of_the_calls_time(int chunk)
+    {
+        var parameters = Parameters(3);
+        var shard = new SampleRange(2, 17);
+        var plain = new float[Network.Layout.Length];
+        var timed = new float[Network.Layout.Length];
+        var computer = Computer(chunk);
+        var expected = computer.ComputeGradient(parameters, 1, shard, plain);
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var metrics = computer.ComputeGradient(parameters, 1, shard, timed, out long forwardTicks);
+        long elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - start;
+
+        Assert.Equal(plain, timed);
+        Assert.Equal(expected, metrics);
+        Assert.InRange(forwardTicks, 1, elapsed);
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(4)]
     [InlineData(5)]

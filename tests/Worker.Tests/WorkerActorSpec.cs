@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Dpt.Actors;
 using Dpt.TestKit;
 using Dpt.Training;
+using Dpt.Training.Timeline;
 using Xunit.Abstractions;
 using static Dpt.Training.ParameterServerProtocol;
 using static Dpt.Training.WorkerProtocol;
@@ -26,10 +27,10 @@ public class WorkerActorSpec : TestKit.TestKit
     }
 
     /// <summary>Starts a worker over the two probe shards and takes the pulls it sends on start.</summary>
-    private IActorRef StartWorker(string name = "worker-1")
+    private IActorRef StartWorker(string name = "worker-1", SpanRecorder? timeline = null)
     {
         var shards = Ranges.Select((r, k) => new ParameterServerShard(_servers[k].Ref, r.Offset, r.Count)).ToList();
-        var worker = Sys.ActorOf(WorkerActor.Props(name, Computer(), shards, Dispatchers.Default), name);
+        var worker = Sys.ActorOf(WorkerActor.Props(name, Computer(), shards, Dispatchers.Default, timeline), name);
         foreach (var server in _servers)
         {
             server.ExpectMsg<PullParameters>(p => p.Subscriber.Equals(worker), hint: "a pull subscribing the worker");
@@ -83,6 +84,63 @@ public class WorkerActorSpec : TestKit.TestKit
     {
         StartWorker();
         _coordinator.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Pushes_must_report_the_forward_part_of_the_compute_and_the_send_of_the_previous_push()
+    {
+        var worker = StartWorker();
+        var parameters = Parameters(4);
+        PublishAll(worker, 0, parameters);
+        Compute(worker, 0, 0, new SampleRange(0, 10));
+        var first = ExpectPushes()[0].Timing;
+        PublishAll(worker, 1, parameters);
+        Compute(worker, 1, 1, new SampleRange(0, 10));
+        var second = ExpectPushes()[0].Timing;
+
+        Assert.Null(first.SentStep);
+        Assert.Equal(0L, second.SentStep);
+        Assert.True(second.SentSeconds > 0, $"send of step 0 took {second.SentSeconds} s");
+        foreach (var t in new[] { first, second })
+        {
+            Assert.InRange(t.ForwardSeconds, 1e-9, t.ComputeSeconds);
+            Assert.True(t.ReceivedClockSeconds > 0, "the worker's clock at receipt");
+        }
+        Assert.True(second.ReceivedClockSeconds >= first.ReceivedClockSeconds + first.WaitSeconds + first.ComputeSeconds + second.SentSeconds,
+            "the second shard arrived after the first was computed and sent");
+    }
+
+    [Fact]
+    public void A_worker_with_a_recorder_must_record_receive_forward_backward_and_send_one_after_another()
+    {
+        var spans = new SpanRecorder(new StepWindow(0, 2), spansPerStep: 8);
+        var worker = StartWorker(timeline: spans);
+        var parameters = Parameters(5);
+        Compute(worker, 0, 0, new SampleRange(0, 10)); // waits for the parameters: a receive span of its own
+        Thread.Sleep(100);
+        PublishAll(worker, 0, parameters);
+        ExpectPushes();
+        PublishAll(worker, 1, parameters);
+        Compute(worker, 1, 1, new SampleRange(10, 7));
+        ExpectPushes();
+        PublishAll(worker, 2, parameters);
+        Compute(worker, 2, 2, new SampleRange(0, 5)); // outside the window
+        ExpectPushes();
+        AwaitCondition(() => spans.Spans.Length == 8, TimeSpan.FromSeconds(3));
+
+        var recorded = spans.Spans.ToArray();
+        SpanKind[] phases = [SpanKind.Receive, SpanKind.Forward, SpanKind.Backward, SpanKind.Send];
+        Assert.Equal([.. phases, .. phases], recorded.Select(s => s.Kind));
+        Assert.Equal([0L, 0, 0, 0, 1, 1, 1, 1], recorded.Select(s => s.Step));
+        Assert.Equal([10, 10, 10, 10, 7, 7, 7, 7], recorded.Select(s => s.Count));
+        for (int i = 0; i < recorded.Length; i++)
+        {
+            Assert.True(recorded[i].Duration >= 0, $"span {i} lasts {recorded[i].Duration} ticks");
+            if (i % 4 > 0) Assert.Equal(recorded[i - 1].End, recorded[i].Start);
+        }
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(0, recorded[0].Duration) >= TimeSpan.FromMilliseconds(20),
+            "step 0 waited for its parameters");
+        Assert.True(recorded[4].Start >= recorded[3].End);
     }
 
     [Fact]

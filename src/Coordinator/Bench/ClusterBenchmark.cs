@@ -9,6 +9,7 @@ using System.Threading.Channels;
 using Dpt.Actors;
 using Dpt.Coordinator.Cluster;
 using Dpt.Coordinator.Local;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Hosting;
 using Dpt.Training;
@@ -33,7 +34,9 @@ public static class ClusterBenchmark
     }
 
     /// <summary>One run with <see cref="BenchOptions.Workers"/> fresh worker processes; they are gone when it returns or throws.</summary>
-    public static async Task<BenchResult> RunAsync(BenchOptions b, Action<string>? progress = null, CancellationToken cancellation = default)
+    /// <param name="timeline">Records the run's step timeline (--timeline), the worker processes' spans included; null records none.</param>
+    public static async Task<BenchResult> RunAsync(BenchOptions b, Action<string>? progress = null, CancellationToken cancellation = default,
+        RunTimeline? timeline = null)
     {
         var options = LocalBenchmark.ReferenceOptions(b) with { Workers = 0, MinWorkers = b.Workers };
         TrainingOptionsValidator.Validate(options);
@@ -48,7 +51,7 @@ public static class ClusterBenchmark
         await using var system = ActorSystem.Create("dpt");
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         var workers = new List<WorkerProcess>();
-        await using var cluster = await ClusterTraining.StartAsync(system, setup, listener, node, cancellation);
+        await using var cluster = await ClusterTraining.StartAsync(system, setup, listener, node, cancellation, timeline);
         try
         {
             var coordinator = cluster.Actors.Coordinator;

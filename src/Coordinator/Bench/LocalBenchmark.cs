@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Dpt.Actors;
 using Dpt.Coordinator.Local;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Numerics;
 using Dpt.Training;
@@ -82,7 +83,9 @@ public static class LocalBenchmark
         Epochs = 100_000,
     };
 
-    public static async Task<BenchResult> RunAsync(BenchOptions b, Action<string>? progress = null, CancellationToken cancellation = default)
+    /// <param name="timeline">Records the run's step timeline (--timeline); null records none.</param>
+    public static async Task<BenchResult> RunAsync(BenchOptions b, Action<string>? progress = null, CancellationToken cancellation = default,
+        RunTimeline? timeline = null)
     {
         var options = ReferenceOptions(b);
         TrainingOptionsValidator.Validate(options);
@@ -92,7 +95,7 @@ public static class LocalBenchmark
 
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         await using var system = ActorSystem.Create("dpt-bench");
-        var coordinator = LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer), "listener"));
+        var coordinator = LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer), "listener"), timeline);
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
         var steps = await CollectStepsAsync(events.Reader, total, progress);
         return Summarize(b, setup, steps);
@@ -173,8 +176,9 @@ public static class LocalBenchmark
     /// Runs every worker count in <paramref name="workers"/> once per round, alternating, so that a drift of the
     /// machine's speed affects every count alike; each round starts with a <see cref="ComputeCeiling"/>.
     /// </summary>
+    /// <param name="timelines">Records a step timeline of every run, from the end of its warm-up (--timeline); null records none.</param>
     public static async Task<IReadOnlyList<BenchSeries>> RunRoundsAsync(BenchOptions b, IReadOnlyList<int> workers, int rounds,
-        Action<string>? progress, CancellationToken cancellation)
+        Action<string>? progress, CancellationToken cancellation, TimelineRecording? timelines = null)
     {
         var series = workers.Select(w => new BenchSeries(w)).ToList();
         for (int round = 1; round <= rounds; round++)
@@ -186,7 +190,8 @@ public static class LocalBenchmark
                 string label = $"round {round}/{rounds}, {s.Workers} worker{(s.Workers == 1 ? "" : "s")}";
                 var one = b with { Workers = s.Workers };
                 Action<string>? say = progress is null ? null : p => progress($"{label}: {p}");
-                var result = b.Cluster ? await ClusterBenchmark.RunAsync(one, say, cancellation) : await RunAsync(one, say, cancellation);
+                var timeline = timelines?.StartRun($"dpt bench{(b.Cluster ? " --cluster" : "")}, {label}", b.WarmupSteps);
+                var result = b.Cluster ? await ClusterBenchmark.RunAsync(one, say, cancellation, timeline) : await RunAsync(one, say, cancellation, timeline);
                 s.Add(result, ceiling);
             }
         }

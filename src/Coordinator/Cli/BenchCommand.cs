@@ -5,6 +5,7 @@ using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using Dpt.Coordinator.Bench;
+using Dpt.Coordinator.Timeline;
 using Dpt.Training;
 using Spectre.Console;
 
@@ -28,12 +29,13 @@ internal static class BenchCommand
     private static readonly Option<bool> Cluster = CliOptions.Flag("--cluster",
         "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
+    private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps measured steps (after --warmup) of every run, each run as processes of its own");
 
     public static Command Create()
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, Json }.Concat(Timeline.All)) command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
@@ -52,6 +54,7 @@ internal static class BenchCommand
         if (b.StepsPerWindow < 1) throw new InvalidOptionException("--steps", b.StepsPerWindow.ToString(), $"expected {AtLeastOne}");
         if (b.Windows < 1) throw new InvalidOptionException("--windows", b.Windows.ToString(), $"expected {AtLeastOne}");
         if (rounds < 1) throw new InvalidOptionException("--rounds", rounds.ToString(), $"expected {AtLeastOne}");
+        var timeline = Timeline.Bind(r) is { } timelineOptions ? new TimelineRecording(timelineOptions) : null;
         bool json = r.GetValue(Json);
         if (!json)
             Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {(b.Cluster ? "worker processes" : "workers")} {string.Join(",", workers)}: " +
@@ -59,12 +62,13 @@ internal static class BenchCommand
         IReadOnlyList<BenchSeries> series;
         try
         {
-            series = await LocalBenchmark.RunRoundsAsync(b, workers, rounds, json ? null : p => Console.Error.Write($"\r{p} "), cancellation);
+            series = await LocalBenchmark.RunRoundsAsync(b, workers, rounds, json ? null : p => Console.Error.Write($"\r{p} "), cancellation, timeline);
         }
         finally
         {
             if (!json) Console.Error.WriteLine(); // ends the progress line, also before a message that the run was interrupted
         }
+        if (timeline is not null) Console.Error.WriteLine(timeline.Write());
         var first = series[0];
         if (json)
         {

@@ -4,6 +4,7 @@ using Dpt.CommandLine;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Dpt.Coordinator.Runs;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Data;
 using Dpt.Hosting;
@@ -94,6 +95,7 @@ internal static class TrainCommand
     private static readonly Option<string?> Name = CliOptions.OptionalString("--name", "Run folder name [default: time and data set]");
     private static readonly Option<string?> Resume = CliOptions.OptionalString("--resume", "Continue the run in this folder from its checkpoint (other options but --epochs and --json are taken from it) [default: start a new run]");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per epoch instead of the progress display and table");
+    private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps steps of the run (from the checkpoint's step with --resume)");
 
     public static Command Create()
     {
@@ -106,7 +108,7 @@ internal static class TrainCommand
                      Optimizer, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, ClipNorm, Schedule, Decay, StepSize, MinLr, Warmup,
                      BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Listen, PublicHost, MinWorkers, SecretFile, TlsCert, TlsKey,
                      Output, Name, Resume, Json,
-                 }.Concat(ClusterCliOptions.All))
+                 }.Concat(Timeline.All).Concat(ClusterCliOptions.All))
             command.Options.Add(option);
         command.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
         return command;
@@ -120,10 +122,10 @@ internal static class TrainCommand
         if (r.GetValue(Resume) is { } resume)
         {
             if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json
-                    && !ClusterOnly.Contains(o.Option) && o.Option != Listen)
+                    && !ClusterOnly.Contains(o.Option) && o.Option != Listen && !Timeline.All.Contains(o.Option))
                 is { } ignored)
                 throw new InvalidOptionException(ignored.Option.Name, string.Join(" ", ignored.Tokens.Select(t => t.Value)),
-                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total), --json and the cluster-mode options go with --resume");
+                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total), --json, --timeline and the cluster-mode options go with --resume");
             resumed = RunFolder.Open(resume);
             checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;
@@ -148,6 +150,7 @@ internal static class TrainCommand
         else if (options.MinWorkers is not null)
             throw new InvalidOptionException("--resume", r.GetValue(Resume)!, "this run trained in cluster mode: give --listen HOST:PORT (and the secret) to resume it");
         TrainingOptionsValidator.Validate(options);
+        var timelineOptions = Timeline.Bind(r);
         if (resumed is null) RunFolder.PathFor(r.GetValue(Output)!, r.GetValue(Name), options); // refuses a --name in use before the data loads
 
         using IProgressReporter reporter = r.GetValue(Json) ? new JsonReporter() : new ConsoleReporter(options.Epochs);
@@ -163,10 +166,14 @@ internal static class TrainCommand
         var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
         if (checkpoint is not null) run.TruncateMetrics(checkpoint.Epoch);
         reporter.Started(Describe(setup, run, checkpoint));
+        var timeline = timelineOptions is null ? null : new TimelineRecording(timelineOptions);
+        var runTimeline = timeline?.StartRun("dpt train", setup.Version);
         var summary = reporter is ConsoleReporter console
-            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node))
-            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node);
+            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline))
+            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline);
         reporter.Finished(summary);
+        // Written once the actors are gone, so that every span they recorded is in.
+        if (timeline is not null) reporter.Notice(timeline.Write());
         return summary.Interrupted ? CliProgram.Interrupted : CliProgram.Ok;
     }
 

@@ -8,6 +8,7 @@ using Dpt.Coordinator.Cluster;
 using Dpt.Coordinator.Local;
 using Dpt.Hosting;
 using Dpt.Coordinator.Runs;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Training;
 using static Dpt.Training.TrainingEvents;
@@ -18,15 +19,16 @@ internal static class TrainingSession
 {
     /// <summary>Trains to the end (or until cancelled); returns the summary, or throws if training failed.</summary>
     /// <param name="node">Cluster mode: how this node listens for workers; null for local mode.</param>
+    /// <param name="timeline">Records the step timeline (--timeline); null records none.</param>
     public static async Task<TrainingSummary> RunAsync(TrainingSetup setup, RunFolder run, IProgressReporter reporter,
-        double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null)
+        double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null, RunTimeline? timeline = null)
     {
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         await using var system = node is null ? ActorSystem.Create("dpt") : ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         IActorRef coordinator;
-        await using var cluster = node is null ? null : await ClusterTraining.StartAsync(system, setup, listener, node, cancellation);
-        if (cluster is null) coordinator = LocalTraining.Start(system, setup, listener);
+        await using var cluster = node is null ? null : await ClusterTraining.StartAsync(system, setup, listener, node, cancellation, timeline);
+        if (cluster is null) coordinator = LocalTraining.Start(system, setup, listener, timeline);
         else
         {
             coordinator = cluster.Actors.Coordinator;

@@ -4,6 +4,7 @@
 // their protocol, model and data match, and registers each worker node's actors with the coordinator.
 using Dpt.Actors;
 using Dpt.Coordinator.Local;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Hosting;
 using Dpt.Remoting;
@@ -37,13 +38,14 @@ public sealed class ClusterTraining : IAsyncDisposable
     public Address Address => Transport.LocalAddress;
 
     /// <summary>Listens, starts the training actors, the trainer endpoint and the cluster seed.</summary>
+    /// <param name="timeline">Records the run's step timeline (--timeline), joined workers' spans included; null records none.</param>
     public static async Task<ClusterTraining> StartAsync(ActorSystem system, TrainingSetup setup, IActorRef listener, NodeOptions node,
-        CancellationToken cancellation)
+        CancellationToken cancellation, RunTimeline? timeline = null)
     {
         var transport = await RemoteTransport.StartAsync(system, node.ToRemoteSettings(), Serializers.CreateRegistry(), cancellation);
         try
         {
-            var actors = LocalTraining.StartActors(system, setup, listener);
+            var actors = LocalTraining.StartActors(system, setup, listener, timeline);
             var source = DatasetSource.ForOptions(setup.Options);
             var config = new JoinProtocol.TrainingConfig(setup.Options, actors.ParameterServers, setup.Model.Spec.ToString(), source.Manifest,
                 DatasetShape.Of(setup.Data));

@@ -5,6 +5,7 @@
 // sets (read-only) and read the parameter buffer in place, so nothing is copied per step.
 using Dpt.Actors;
 using Dpt.Coordinator.ParameterServer;
+using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
 using Dpt.Training;
 using Dpt.Worker;
@@ -18,28 +19,30 @@ public sealed record TrainingActors(IActorRef Coordinator, IReadOnlyList<Paramet
 public static class LocalTraining
 {
     /// <summary>Starts training in <paramref name="system"/>; progress goes to <paramref name="listener"/>. Returns the coordinator.</summary>
-    public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener) =>
-        StartActors(system, setup, listener).Coordinator;
+    /// <param name="timeline">Records the run's step timeline (--timeline); null records none.</param>
+    public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener, RunTimeline? timeline = null) =>
+        StartActors(system, setup, listener, timeline).Coordinator;
 
     /// <summary>Starts the parameter-server shards, the coordinator and the <see cref="TrainingOptions.Workers"/>
     /// local workers (none is fine in cluster mode, where workers also join over the network).</summary>
-    public static TrainingActors StartActors(ActorSystem system, TrainingSetup setup, IActorRef listener)
+    public static TrainingActors StartActors(ActorSystem system, TrainingSetup setup, IActorRef listener, RunTimeline? timeline = null)
     {
         var states = setup.CreateParameterServerStates(setup.Options.ParameterServerShardsOrDefault);
         int lanes = Math.Max(setup.Options.Workers, states.Count);
         string Lane(int i) => Dispatchers.Thread($"lane-{i % lanes + 1}");
         var shards = states
             .Select((state, k) => new ParameterServerShard(
-                system.ActorOf(ParameterServerActor.Props(state, Lane(k)), $"parameter-server-{k + 1}"), state.Offset, state.Count))
+                system.ActorOf(ParameterServerActor.Props(state, Lane(k), timeline?.ParameterServer($"parameter-server-{k + 1}")),
+                    $"parameter-server-{k + 1}"), state.Offset, state.Count))
             .ToList();
         var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorState(setup.Plan), shards.Select(s => s.Server).ToList(),
-            setup.Model.Layout.Length, listener, Lane(0)), "coordinator");
+            setup.Model.Layout.Length, listener, Lane(0), timeline), "coordinator");
         for (int i = 1; i <= setup.Options.Workers; i++)
         {
             string name = $"worker-{i}";
             var computer = new ShardComputer(setup.Model, setup.Data.Train, setup.Data.Test, setup.Data.Validation,
                 setup.Options.Seed, chunk: setup.Options.BatchSize);
-            var worker = system.ActorOf(WorkerActor.Props(name, computer, shards, Lane(i - 1)), name);
+            var worker = system.ActorOf(WorkerActor.Props(name, computer, shards, Lane(i - 1), timeline?.Worker(name)), name);
             coordinator.Tell(new RegisterWorker(name, worker));
         }
         return new TrainingActors(coordinator, shards);

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using Dpt.Actors;
 using Dpt.Training;
+using Dpt.Training.Timeline;
 using Microsoft.Extensions.Logging;
 using static Dpt.Training.ParameterServerProtocol;
 
@@ -14,10 +15,14 @@ public sealed class ParameterServerActor : ReceiveActor
     private readonly ParameterServerState _state;
     private readonly List<IActorRef> _subscribers = new();
     private IActorRef _coordinator = ActorRefs.Nobody;
+    private readonly SpanRecorder? _spans;
+    private long _firstPushAt;
 
-    public ParameterServerActor(ParameterServerState state)
+    /// <param name="timeline">Where to record this shard's spans (--timeline); null records none.</param>
+    public ParameterServerActor(ParameterServerState state, SpanRecorder? timeline = null)
     {
         _state = state;
+        _spans = timeline;
         Receive<BeginStep>(OnBeginStep);
         Receive<PushGradients>(OnPush);
         Receive<PullParameters>(pull => Subscribe(pull.Subscriber));
@@ -25,8 +30,8 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
     }
 
-    public static Props Props(ParameterServerState state, string dispatcher = Dispatchers.Pinned) =>
-        Actors.Props.Create(() => new ParameterServerActor(state)).WithDispatcher(dispatcher);
+    public static Props Props(ParameterServerState state, string dispatcher = Dispatchers.Pinned, SpanRecorder? timeline = null) =>
+        Actors.Props.Create(() => new ParameterServerActor(state, timeline)).WithDispatcher(dispatcher);
 
     private void OnBeginStep(BeginStep begin)
     {
@@ -47,7 +52,11 @@ public sealed class ParameterServerActor : ReceiveActor
 
     private void OnPush(PushGradients push)
     {
-        switch (_state.Accept(push))
+        var outcome = _state.Accept(push);
+        // The step's first counted push starts its aggregate span; timed only for a timeline.
+        if (_spans is not null && outcome is PushOutcome.Accepted or PushOutcome.Completed && _state.Covered == push.Shard.Count)
+            _firstPushAt = Stopwatch.GetTimestamp();
+        switch (outcome)
         {
             case PushOutcome.Completed:
                 Apply();
@@ -66,9 +75,20 @@ public sealed class ParameterServerActor : ReceiveActor
     {
         long start = Stopwatch.GetTimestamp();
         var applied = _state.ApplyStep();
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long appliedAt = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(start, appliedAt).TotalSeconds;
         var published = new ParametersPublished(_state.Version, _state.Offset, _state.Range);
         foreach (var subscriber in _subscribers) subscriber.Tell(published, Self);
+        // Timed before the report, which may let the coordinator end the step at once on another thread.
+        long publishedAt = _spans is null ? 0 : Stopwatch.GetTimestamp();
         _coordinator.Tell(new StepApplied(applied.Step, applied.Version, applied.Metrics, applied.Shards, applied.LearningRate, seconds), Self);
+        if (_spans is not null) Record(applied.Step, applied.Shards.Count, start, appliedAt, publishedAt);
+    }
+
+    private void Record(long step, int pushes, long applying, long applied, long published)
+    {
+        _spans!.Add(SpanKind.Aggregate, step, _firstPushAt, applying, pushes);
+        _spans.Add(SpanKind.Apply, step, applying, applied, _state.Count);
+        _spans.Add(SpanKind.Publish, step, applied, published, _subscribers.Count);
     }
 }

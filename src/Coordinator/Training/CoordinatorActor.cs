@@ -3,6 +3,7 @@
 // out ranges of positions, never samples. The bookkeeping lives in CoordinatorState.
 using System.Diagnostics;
 using Dpt.Actors;
+using Dpt.Coordinator.Timeline;
 using Dpt.Model;
 using Dpt.Training;
 using Microsoft.Extensions.Logging;
@@ -34,12 +35,16 @@ public sealed class CoordinatorActor : ReceiveActor
     private EvaluationSet _evaluating;
     private BatchMetrics? _test, _validation;
     private string? _stopReason;
+    private readonly RunTimeline? _timeline;
 
     /// <param name="parameterServers">The parameter-server shards; a step is applied when every one reports it.</param>
     /// <param name="parameterCount">Length of the flat parameter buffer the shards cover together.</param>
-    public CoordinatorActor(CoordinatorState state, IReadOnlyList<IActorRef> parameterServers, int parameterCount, IActorRef listener)
+    /// <param name="timeline">Where to record each step (--timeline), and place the spans of workers in other processes; null records none.</param>
+    public CoordinatorActor(CoordinatorState state, IReadOnlyList<IActorRef> parameterServers, int parameterCount, IActorRef listener,
+        RunTimeline? timeline = null)
     {
         _state = state;
+        _timeline = timeline;
         _parameterServers = parameterServers;
         _parameterCount = parameterCount;
         _listener = listener;
@@ -48,8 +53,8 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     public static Props Props(CoordinatorState state, IReadOnlyList<IActorRef> parameterServers, int parameterCount, IActorRef listener,
-        string dispatcher = Dispatchers.Pinned) =>
-        Actors.Props.Create(() => new CoordinatorActor(state, parameterServers, parameterCount, listener)).WithDispatcher(dispatcher);
+        string dispatcher = Dispatchers.Pinned, RunTimeline? timeline = null) =>
+        Actors.Props.Create(() => new CoordinatorActor(state, parameterServers, parameterCount, listener, timeline)).WithDispatcher(dispatcher);
 
     private void WaitingForWorkers()
     {
@@ -137,7 +142,9 @@ public sealed class CoordinatorActor : ReceiveActor
             Log.LogError("coordinator refuses {Applied}: its shards do not cover the batch of step {Step} exactly", applied, _state.Step);
             return;
         }
-        double stepSeconds = Stopwatch.GetElapsedTime(_stepStart).TotalSeconds;
+        long appliedAt = Stopwatch.GetTimestamp();
+        double stepSeconds = Stopwatch.GetElapsedTime(_stepStart, appliedAt).TotalSeconds;
+        _timeline?.StepApplied(applied, _stepStart, appliedAt);
         _epochTrainSeconds += stepSeconds;
         _epochSamples += applied.Metrics.Count;
         _learningRate = applied.LearningRate;

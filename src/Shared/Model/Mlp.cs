@@ -43,14 +43,34 @@ public sealed class Mlp
     public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, BatchTargets targets, int batch,
         MlpWorkspace workspace, Span<float> gradient, bool accumulate = false)
     {
-        CheckBatch(parameters, input, batch, workspace);
-        if (gradient.Length != Layout.Length)
-            throw new ArgumentException($"gradient has {gradient.Length} elements; the model has {Layout.Length} parameters", nameof(gradient));
-        ForwardHidden(parameters, input, batch, workspace);
-        int last = Spec.LayerCount - 1;
-        Span<float> delta = workspace.Delta.AsSpan(0, batch * Spec.Outputs);
-        var metrics = OutputLosses.Compute(Spec.Loss, workspace.Activations[last].AsSpan(0, batch * Spec.Outputs), targets, batch, Spec.Outputs, delta);
+        CheckGradient(gradient);
+        var metrics = ForwardLoss(parameters, input, targets, batch, workspace);
+        Backward(parameters, input, batch, workspace, gradient, accumulate);
+        return metrics;
+    }
 
+    /// <summary>
+    /// The first half of <see cref="ComputeGradient"/>, timed apart by workers: forward and loss, leaving the loss
+    /// gradient of the output layer in <paramref name="workspace"/> for <see cref="Backward"/>.
+    /// </summary>
+    public BatchMetrics ForwardLoss(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, BatchTargets targets, int batch, MlpWorkspace workspace)
+    {
+        CheckBatch(parameters, input, batch, workspace);
+        ForwardHidden(parameters, input, batch, workspace);
+        Span<float> delta = workspace.Delta.AsSpan(0, batch * Spec.Outputs);
+        return OutputLosses.Compute(Spec.Loss, workspace.Activations[^1].AsSpan(0, batch * Spec.Outputs), targets, batch, Spec.Outputs, delta);
+    }
+
+    /// <summary>
+    /// The second half of <see cref="ComputeGradient"/>: backward from the loss gradient that <see cref="ForwardLoss"/>
+    /// left in <paramref name="workspace"/>, with the same parameters, input and batch.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batch, MlpWorkspace workspace, Span<float> gradient,
+        bool accumulate = false)
+    {
+        CheckBatch(parameters, input, batch, workspace);
+        CheckGradient(gradient);
+        int last = Spec.LayerCount - 1;
         for (int l = last; l >= 0; l--)
         {
             int inputs = Spec.LayerSizes[l], outputs = Spec.LayerSizes[l + 1];
@@ -62,7 +82,6 @@ public sealed class Mlp
             Activations.Backward(Spec.Hidden, below, dBelow, dBelow, Spec.LeakySlope);
             (workspace.Delta, workspace.DeltaBelow) = (workspace.DeltaBelow, workspace.Delta);
         }
-        return metrics;
     }
 
     /// <summary>The outputs (B, O) of the last <see cref="Evaluate"/> or <see cref="ComputeGradient"/> on this workspace.</summary>
@@ -80,6 +99,12 @@ public sealed class Mlp
             if (l < Spec.LayerCount - 1) Activations.Forward(Spec.Hidden, z, z, Spec.LeakySlope);
             a = z;
         }
+    }
+
+    private void CheckGradient(Span<float> gradient)
+    {
+        if (gradient.Length != Layout.Length)
+            throw new ArgumentException($"gradient has {gradient.Length} elements; the model has {Layout.Length} parameters", nameof(gradient));
     }
 
     private void CheckBatch(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batch, MlpWorkspace workspace)

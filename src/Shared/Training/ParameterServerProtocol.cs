@@ -5,10 +5,28 @@ using Dpt.Model;
 
 namespace Dpt.Training;
 
-/// <summary>How long a worker spent on one shard, measured by the worker.</summary>
+/// <summary>How long a worker spent on one shard, measured by the worker. The phases follow one another from the
+/// moment it received the shard, so a timeline can place them from that moment alone, without synchronised clocks.</summary>
 /// <param name="WaitSeconds">From receiving the shard to having the parameters it needs.</param>
 /// <param name="ComputeSeconds">Gathering the samples, forward and backward.</param>
-public readonly record struct ShardTiming(double WaitSeconds, double ComputeSeconds);
+public readonly record struct ShardTiming(double WaitSeconds, double ComputeSeconds)
+{
+    /// <summary>The first part of <see cref="ComputeSeconds"/>: gathering the samples, forward and loss; the rest is
+    /// backward. 0 from a worker that does not split them.</summary>
+    public double ForwardSeconds { get; init; }
+
+    /// <summary>The step of the worker's previous push, whose sending took <see cref="SentSeconds"/>: that is known only
+    /// once the push is out, so it travels with the next one. Null for a worker's first push.</summary>
+    public long? SentStep { get; init; }
+
+    /// <summary>How long pushing <see cref="SentStep"/>'s gradient to every parameter-server shard took (serialising and
+    /// queueing it, for a shard in another process).</summary>
+    public double SentSeconds { get; init; }
+
+    /// <summary>The worker's Stopwatch clock when it received the shard, in seconds: comparable with another process's
+    /// clock only on the same machine (CLOCK_MONOTONIC on Linux); 0 when not reported.</summary>
+    public double ReceivedClockSeconds { get; init; }
+}
 
 /// <summary>One accepted shard of an applied step, for throughput estimates and time breakdowns.</summary>
 public sealed record ShardReport(string Worker, SampleRange Shard, ShardTiming Timing);

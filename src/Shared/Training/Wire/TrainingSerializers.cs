@@ -112,13 +112,30 @@ internal abstract class WireSerializer<T> : IWireSerializer where T : class
         return new BatchMetrics(m.LossSum, m.Correct, m.Count);
     }
 
-    protected static WireShardTiming ToWire(ShardTiming t) => new() { WaitSeconds = t.WaitSeconds, ComputeSeconds = t.ComputeSeconds };
+    protected static WireShardTiming ToWire(ShardTiming t)
+    {
+        var wire = new WireShardTiming
+        {
+            WaitSeconds = t.WaitSeconds, ComputeSeconds = t.ComputeSeconds, ForwardSeconds = t.ForwardSeconds, SentSeconds = t.SentSeconds,
+            ReceivedClockSeconds = t.ReceivedClockSeconds,
+        };
+        if (t.SentStep is { } sent) wire.SentStep = sent;
+        return wire;
+    }
 
     protected static ShardTiming FromWire(WireShardTiming? t, string what)
     {
         if (t is null) throw Invalid($"{what} is missing");
-        if (!(t.WaitSeconds >= 0) || !(t.ComputeSeconds >= 0))
-            throw Invalid($"{what} has wait {t.WaitSeconds} s and compute {t.ComputeSeconds} s; times are non-negative numbers");
-        return new ShardTiming(t.WaitSeconds, t.ComputeSeconds);
+        if (!(t.WaitSeconds >= 0) || !(t.ComputeSeconds >= 0) || !(t.SentSeconds >= 0) || !double.IsFinite(t.WaitSeconds + t.ComputeSeconds + t.SentSeconds))
+            throw Invalid($"{what} has wait {t.WaitSeconds} s, compute {t.ComputeSeconds} s and send {t.SentSeconds} s; times are non-negative numbers");
+        if (!(t.ForwardSeconds >= 0 && t.ForwardSeconds <= t.ComputeSeconds))
+            throw Invalid($"{what} has forward {t.ForwardSeconds} s of compute {t.ComputeSeconds} s; forward is a part of compute");
+        if (t.HasSentStep && t.SentStep < 0) throw Invalid($"{what} reports the send of step {t.SentStep}");
+        if (!double.IsFinite(t.ReceivedClockSeconds)) throw Invalid($"{what} has clock {t.ReceivedClockSeconds} s at receipt");
+        return new ShardTiming(t.WaitSeconds, t.ComputeSeconds)
+        {
+            ForwardSeconds = t.ForwardSeconds, SentStep = t.HasSentStep ? t.SentStep : null, SentSeconds = t.SentSeconds,
+            ReceivedClockSeconds = t.ReceivedClockSeconds,
+        };
     }
 }

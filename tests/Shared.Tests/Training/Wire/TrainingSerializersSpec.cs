@@ -108,7 +108,8 @@ public class TrainingSerializersSpec(ITestOutputHelper output) : TestKit.TestKit
     {
         var buffer = Awkward(length + 20, length);
         var push = new PushGradients(9, 9, new SampleRange(64, 32), new SampleRange(70, 5), "node-2/worker-1", 20,
-            buffer.AsMemory(20, length), new BatchMetrics(3.25, 4, 5), new ShardTiming(0.001, 0.75));
+            buffer.AsMemory(20, length), new BatchMetrics(3.25, 4, 5),
+            new ShardTiming(0.001, 0.75) { ForwardSeconds = 0.5, SentStep = 8, SentSeconds = 0.002, ReceivedClockSeconds = 12345.678901234 });
         var back = RoundTrip(push);
         Assert.Equal((push.Step, push.Version, push.Batch, push.Shard, push.Worker, push.Offset, push.Metrics, push.Timing),
             (back.Step, back.Version, back.Batch, back.Shard, back.Worker, back.Offset, back.Metrics, back.Timing));
@@ -132,7 +133,8 @@ public class TrainingSerializersSpec(ITestOutputHelper output) : TestKit.TestKit
     public void StepApplied_and_Snapshot_must_round_trip()
     {
         var applied = new StepApplied(5, 6, new BatchMetrics(12.5, 7, 10),
-            [new ShardReport("w1", new SampleRange(0, 6), new ShardTiming(0.5, 1.5)), new ShardReport("w2", new SampleRange(6, 4), new ShardTiming(0, 2))],
+            [new ShardReport("w1", new SampleRange(0, 6), new ShardTiming(0.5, 1.5) { ForwardSeconds = 1, SentStep = 0, SentSeconds = 0.25, ReceivedClockSeconds = 7 }),
+                new ShardReport("w2", new SampleRange(6, 4), new ShardTiming(0, 2))],
             0.0125f, 0.003);
         var a = RoundTrip(applied);
         Assert.Equal((applied.Step, applied.Version, applied.Metrics, applied.LearningRate, applied.ApplySeconds),
@@ -174,6 +176,30 @@ public class TrainingSerializersSpec(ITestOutputHelper output) : TestKit.TestKit
         Assert.Contains("not a range of positions", Refused<PushGradients>(new PushGradientsHeader(PushHeader()) { Shard = Range(-2, 2) }, g).Message);
         Assert.Contains("times are non-negative", Refused<PushGradients>(new PushGradientsHeader(PushHeader()) { Timing = new WireShardTiming { ComputeSeconds = double.NaN } }, g).Message);
         Assert.StartsWith("invalid PushGradients:", Refused<PushGradients>(new PushGradientsHeader(PushHeader()) { Step = -1 }, g).Message);
+    }
+
+    [Fact]
+    public void A_timing_whose_phases_do_not_fit_together_must_be_refused()
+    {
+        var g = new float[4];
+        PushGradientsHeader With(WireShardTiming timing) => new(PushHeader()) { Timing = timing };
+        Assert.Contains("forward is a part of compute",
+            Refused<PushGradients>(With(new WireShardTiming { ComputeSeconds = 0.2, ForwardSeconds = 0.3 }), g).Message);
+        Assert.Contains("forward is a part of compute",
+            Refused<PushGradients>(With(new WireShardTiming { ComputeSeconds = 0.2, ForwardSeconds = -0.1 }), g).Message);
+        Assert.Contains("times are non-negative", Refused<PushGradients>(With(new WireShardTiming { SentSeconds = -1 }), g).Message);
+        Assert.Contains("times are non-negative", Refused<PushGradients>(With(new WireShardTiming { WaitSeconds = double.PositiveInfinity }), g).Message);
+        Assert.Contains("the send of step -1", Refused<PushGradients>(With(new WireShardTiming { SentStep = -1 }), g).Message);
+        Assert.Contains("clock NaN", Refused<PushGradients>(With(new WireShardTiming { ReceivedClockSeconds = double.NaN }), g).Message);
+    }
+
+    [Fact]
+    public void A_timing_from_a_worker_without_the_timeline_fields_must_read_as_no_split_and_no_send()
+    {
+        // What a worker of protocol 1 before the timeline sends: fields 1 and 2 only.
+        var push = (PushGradients)For<PushGradients>().Read(InMemoryWire.Of(PushHeader(), new float[4]));
+        Assert.Equal(new ShardTiming(0.1, 0.2), push.Timing);
+        Assert.Equal((0.0, (long?)null, 0.0, 0.0), (push.Timing.ForwardSeconds, push.Timing.SentStep, push.Timing.SentSeconds, push.Timing.ReceivedClockSeconds));
     }
 
     [Fact]
