@@ -36,6 +36,7 @@ public static class LocalCluster
         await using var system = ActorSystem.Create("dpt");
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         WorkerProcesses? processes = null;
+        bool ended = false;
         await using var cluster = await ClusterTraining.StartAsync(system, setup, listener, node, cancellation, timeline);
         try
         {
@@ -53,12 +54,13 @@ public static class LocalCluster
                 throw new OperationCanceledException($"{run} interrupted while waiting for the worker processes");
             }
             await cluster.EndRunAsync($"{run} done");
+            ended = !cancellation.IsCancellationRequested;
             return result;
         }
         finally
         {
             await cluster.EndRunAsync($"{run} stopped");
-            if (processes is not null) await processes.StopAsync();
+            if (processes is not null) await processes.StopAsync(aborted: !ended);
         }
     }
 }

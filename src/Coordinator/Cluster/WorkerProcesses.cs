@@ -13,6 +13,10 @@ public sealed class WorkerProcesses
     /// <summary>How long worker processes get to leave after the run ended before they are killed.</summary>
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(10);
 
+    /// <summary>The same after a run that failed or was interrupted: a worker that had not joined yet was never told the
+    /// run is over, and System.CommandLine ends this program 2 s after Ctrl-C.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long an interrupted run gets to finish its step; Ctrl-C in a terminal also stops the workers, which may leave first.</summary>
     private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
 
@@ -49,7 +53,7 @@ public sealed class WorkerProcesses
         }
         catch
         {
-            set.StopAsync().GetAwaiter().GetResult();
+            set.StopAsync(aborted: true).GetAwaiter().GetResult();
             throw;
         }
     }
@@ -78,12 +82,13 @@ public sealed class WorkerProcesses
         }
     }
 
-    /// <summary>Waits for every process to exit (the run's end tells them to), killing those still there after a grace period.</summary>
-    public async Task StopAsync()
+    /// <summary>Waits for every process to exit (the run's end tells them to), killing those still there after a grace
+    /// period: a short one if the run did not end normally (<paramref name="aborted"/>).</summary>
+    public async Task StopAsync(bool aborted = false)
     {
         WorkerProcess[] workers;
         lock (_workers) workers = _workers.ToArray();
-        await Task.WhenAll(workers.Select(w => w.StopAsync(ExitGrace)));
+        await Task.WhenAll(workers.Select(w => w.StopAsync(aborted ? AbortGrace : ExitGrace)));
         AppDomain.CurrentDomain.ProcessExit -= _killAtExit;
     }
 }
