@@ -85,8 +85,7 @@ public sealed partial record LinkEmulation
         return $"{G(bitsPerSecond / scale)}{unit}";
     }
 
-    public static string FormatDelay(TimeSpan delay) =>
-        delay >= TimeSpan.FromMilliseconds(1) || delay == TimeSpan.Zero ? $"{G(delay.TotalMilliseconds)}ms" : $"{G(delay.TotalMicroseconds)}us";
+    public static string FormatDelay(TimeSpan delay) => $"{G(delay.TotalMilliseconds)}ms";
 
     private static string G(double value) => Math.Round(value, 6).ToString("G", CultureInfo.InvariantCulture);
 

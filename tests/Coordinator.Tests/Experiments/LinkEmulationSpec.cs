@@ -7,10 +7,10 @@ public sealed class LinkEmulationSpec
 {
     [Theory]
     [InlineData("rate=1gbit", 1e9, null, "rate=1gbit")]
-    [InlineData("delay=0.5ms", null, 500.0, "delay=500us")]
-    [InlineData("rate=1gbit,delay=0.5ms", 1e9, 500.0, "rate=1gbit,delay=500us")]
+    [InlineData("delay=0.5ms", null, 500.0, "delay=0.5ms")]
+    [InlineData("rate=1gbit,delay=0.5ms", 1e9, 500.0, "rate=1gbit,delay=0.5ms")]
     [InlineData("delay=2ms, rate=100Mbit", 100e6, 2000.0, "rate=100mbit,delay=2ms")]
-    [InlineData("rate=1.5kbit,delay=250us", 1.5e3, 250.0, "rate=1.5kbit,delay=250us")]
+    [InlineData("rate=1.5kbit,delay=250us", 1.5e3, 250.0, "rate=1.5kbit,delay=0.25ms")]
     [InlineData("delay=0us", null, 0.0, "delay=0ms")]
     [InlineData("rate=100gbit,delay=10000ms", 100e9, 10e6, "rate=100gbit,delay=10000ms")]
     public void Link_must_parse_a_rate_a_delay_or_both(string text, double? bitsPerSecond, double? delayMicroseconds, string shown)
