@@ -217,7 +217,8 @@ public sealed partial class NetworkNamespaces : IDisposable
             throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(" ", args)} failed ({code}): {output.Trim()}");
     }
 
-    private static (int Code, string Output) Run(string program, string[] args)
+    /// <summary>Runs <paramref name="program"/> to its end; its exit code, and its standard output followed by its standard error.</summary>
+    internal static (int Code, string Output) Run(string program, string[] args)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) start.ArgumentList.Add(a);

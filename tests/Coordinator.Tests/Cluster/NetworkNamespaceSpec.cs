@@ -168,16 +168,7 @@ public sealed class NetworkNamespaceSpec : IDisposable
 
     private static (int Code, string Output) Ip(string[] args) => Run(NetworkNamespaces.Ip!, args);
 
-    private static (int Code, string Output) Run(string program, string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result + error);
-    }
+    private static (int Code, string Output) Run(string program, string[] args) => NetworkNamespaces.Run(program, args);
 
     /// <summary>Starts <c>dotnet DLL args</c> in namespace <paramref name="ns"/>.</summary>
     private NamespacedProcess Start(string ns, string dll, IReadOnlyList<string> args)
