@@ -43,11 +43,11 @@ public static class LocalCluster
             using var stop = WorkerProcesses.StopOnCancel(cluster.Actors.Coordinator, events.Writer, cancellation);
             progress?.Invoke($"starting {workers} worker process{(workers == 1 ? "" : "es")}");
             string join = $"{cluster.Address.Host}:{cluster.Address.Port}";
-            processes = WorkerProcesses.Start(Enumerable.Range(1, workers).Select(k => launch(k, join, secret)), events.Writer);
+            var started = processes = WorkerProcesses.Start(Enumerable.Range(1, workers).Select(k => launch(k, join, secret)), events.Writer);
             T result;
             try
             {
-                result = await collect(events.Reader, e => WorkerProcesses.Check(e, run, cancellation));
+                result = await collect(events.Reader, e => started.Check(e, run, cancellation));
             }
             catch (InvalidOperationException) when (cancellation.IsCancellationRequested)
             {

@@ -24,6 +24,8 @@ public sealed class WorkerProcess
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public static WorkerProcess Start(WorkerLaunch launch, Action<WorkerProcess> exited)
     {
         var start = Command(launch.Prefix ?? []);

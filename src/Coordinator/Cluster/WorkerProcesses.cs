@@ -68,12 +68,16 @@ public sealed class WorkerProcesses
         });
 
     /// <summary>Throws if <paramref name="e"/>, read from a run's events, means the run cannot go on: a worker process
-    /// exited before the <paramref name="run"/> ended (unless Ctrl-C stopped it too), or an interrupted run did not end in time.</summary>
-    public static void Check(object e, string run, CancellationToken cancellation)
+    /// exited before the <paramref name="run"/> ended (unless Ctrl-C stopped it too, which ends the run once every worker
+    /// process has left: the step in progress cannot finish), or an interrupted run did not end in time.</summary>
+    public void Check(object e, string run, CancellationToken cancellation)
     {
         switch (e)
         {
             case Exited when cancellation.IsCancellationRequested:
+                bool allGone;
+                lock (_workers) allGone = _workers.All(w => w.HasExited);
+                if (allGone) throw new OperationCanceledException($"{run} interrupted; the worker processes stopped too");
                 return;
             case Exited exited:
                 throw new InvalidOperationException($"a worker process exited before the {run} ended: {exited.Worker.Describe()}");
