@@ -72,7 +72,7 @@ public sealed partial class ExperimentClusterSpec : IDisposable
     }
 
     [NetworkNamespaceFact]
-    public async Task A_worker_process_that_dies_must_fail_a_linked_experiment_in_one_line_and_its_namespaces_be_deleted()
+    public async Task A_worker_process_that_dies_must_fail_a_linked_experiment_with_exit_code_1_and_its_namespaces_be_deleted()
     {
         using var dpt = DptProcess.Start(Scale("failed", "--workers", "2", "--steps", "1000000", "--link", "delay=1ms"));
         var names = await NamespacesAsync(dpt);
