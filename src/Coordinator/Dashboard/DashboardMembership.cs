@@ -1,6 +1,6 @@
 // Cluster mode: hands the cluster's membership and reachability events (a worker node up, unreachable,
-// leaving, downed, removed) to the dashboard's state. The failure detector's heartbeats are internal to the
-// cluster daemon; what it concludes from them arrives here as these events.
+// leaving, downed, removed) to the dashboard's state: what the failure detector concludes from the heartbeats.
+// The heartbeats themselves do not come here: their times are read from the Cluster when a view is made.
 using Dpt.Actors;
 using static Dpt.Cluster.ClusterEvents;
 

@@ -33,11 +33,14 @@ internal sealed class DashboardServer : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0 picks a free port) and starts serving.</summary>
+    /// <param name="scrape">The metrics as they stand, for /metrics.</param>
     /// <param name="interval">The least time between two events of one /api/events stream.</param>
+    /// <param name="refresh">The most time between two events while nothing changes, so that the ages shown keep counting.</param>
     /// <exception cref="IOException">The address cannot be bound (in use, not this machine's, not allowed).</exception>
-    public static async Task<DashboardServer> StartAsync(IPAddress address, int port, DashboardState state, MeterCollector metrics, TimeSpan interval,
-        CancellationToken cancellation)
+    public static async Task<DashboardServer> StartAsync(IPAddress address, int port, DashboardState state, Func<IReadOnlyList<MetricFamily>> scrape,
+        TimeSpan interval, TimeSpan refresh, CancellationToken cancellation)
     {
+        if (refresh <= interval) throw new ArgumentOutOfRangeException(nameof(refresh), refresh, $"must be longer than the interval, {interval}");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders(); // stdout belongs to the progress display or --json
@@ -48,14 +51,14 @@ internal sealed class DashboardServer : IAsyncDisposable
             kestrel.Listen(address, port);
         });
         var app = builder.Build();
-        Map(app, state, metrics, interval);
+        Map(app, state, scrape, interval, refresh);
         await app.StartAsync(cancellation);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                     ?? throw new InvalidOperationException("Kestrel did not report the address it bound");
         return new DashboardServer(app, state, new Uri(bound.Replace("://[::]", "://[::1]").Replace("://0.0.0.0", "://127.0.0.1").TrimEnd('/') + "/"));
     }
 
-    private static void Map(WebApplication app, DashboardState state, MeterCollector metrics, TimeSpan interval)
+    private static void Map(WebApplication app, DashboardState state, Func<IReadOnlyList<MetricFamily>> scrape, TimeSpan interval, TimeSpan refresh)
     {
         app.Use((context, next) =>
         {
@@ -74,8 +77,8 @@ internal sealed class DashboardServer : IAsyncDisposable
             return Json(state.Steps(last, max ?? DefaultPoints));
         });
         app.MapGet("/api/workers", () => Json(state.Workers()));
-        app.MapGet("/api/events", (CancellationToken aborted) => TypedResults.ServerSentEvents(Updates(state, interval, aborted), "update"));
-        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(metrics.Collect()), PrometheusText.ContentType));
+        app.MapGet("/api/events", (CancellationToken aborted) => TypedResults.ServerSentEvents(Updates(state, interval, refresh, aborted), "update"));
+        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(scrape()), PrometheusText.ContentType));
     }
 
     private static IResult Json<T>(T value) => Results.Json(value, DashboardJson.Options);
@@ -84,28 +87,28 @@ internal sealed class DashboardServer : IAsyncDisposable
         Results.Text($"{parameter}: '{value}' is not valid; expected {accepted}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>
-    /// One stream's events: everything at once, then after each change (no more often than <paramref name="interval"/>)
-    /// the run, the new epochs, the steps and the workers. It ends once the state is closed and its last version sent.
+    /// One stream's events: everything at once, then after each change (no more often than <paramref name="interval"/>,
+    /// and at least every <paramref name="refresh"/> even without one) the run, the new epochs, the steps and the workers.
+    /// It ends once the state is closed and its last version sent.
     /// </summary>
-    private static async IAsyncEnumerable<string> Updates(DashboardState state, TimeSpan interval, [EnumeratorCancellation] CancellationToken aborted)
+    private static async IAsyncEnumerable<string> Updates(DashboardState state, TimeSpan interval, TimeSpan refresh,
+        [EnumeratorCancellation] CancellationToken aborted)
     {
         int epochsSent = 0;
-        long seen = -1;
         while (!aborted.IsCancellationRequested)
         {
-            bool closed = state.Closed; // read before the update, so that the update holds the last change
-            var (update, version) = state.Update(epochsSent, DefaultPoints);
-            if (version != seen)
-            {
-                epochsSent = update.EpochsFrom + update.Epochs.Count;
-                seen = version;
-                yield return JsonSerializer.Serialize(update, DashboardJson.Options);
-            }
+            var (update, seen, closed) = state.Update(epochsSent, DefaultPoints);
+            epochsSent = update.EpochsFrom + update.Epochs.Count;
+            yield return JsonSerializer.Serialize(update, DashboardJson.Options);
             if (closed) yield break;
             try
             {
                 await Task.Delay(interval, aborted);
-                await state.WhenChangedAsync(seen, aborted);
+                await state.WhenChangedAsync(seen, aborted).WaitAsync(refresh - interval, aborted);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing changed, but the ages (since the last shard, the last heartbeat) and the elapsed time did.
             }
             catch (OperationCanceledException)
             {

@@ -3,6 +3,7 @@
 // costs microseconds, and a view copies what it needs under the lock and is serialised outside it. Each change
 // bumps a version, which the event stream waits on.
 using System.Diagnostics;
+using Dpt.Actors;
 using Dpt.Training;
 using static Dpt.Cluster.ClusterEvents;
 using static Dpt.Training.TrainingEvents;
@@ -28,6 +29,7 @@ internal sealed class DashboardState
     private long _describedAt, _endedAt;
     private long _version;
     private bool _closed;
+    private Func<Address, TimeSpan?>? _sinceHeartbeat;
     private TaskCompletionSource _changed = NewChange();
 
     /// <param name="clock">Now, as a <see cref="Stopwatch"/> timestamp (tests pass their own).</param>
@@ -96,6 +98,10 @@ internal sealed class DashboardState
         }
     }
 
+    /// <summary>Cluster mode: where the worker nodes' last heartbeats are read (the leader's <see cref="Dpt.Cluster.Cluster.SinceHeartbeat"/>,
+    /// which any thread may call).</summary>
+    public void FollowHeartbeats(Func<Address, TimeSpan?> sinceHeartbeat) => Change(() => _sinceHeartbeat = sinceHeartbeat);
+
     /// <summary>Marks the run failed unless it already ended (the command line ended it some other way).</summary>
     public void Abandon(string reason) => Change(() =>
     {
@@ -130,18 +136,19 @@ internal sealed class DashboardState
 
     public IReadOnlyList<WorkerView> Workers()
     {
-        lock (_gate) return _workers.View(_recent.Summarize(), _clock());
+        lock (_gate) return _workers.View(_recent.Summarize(), _clock(), _sinceHeartbeat);
     }
 
-    /// <summary>Everything at one version: the epochs from <paramref name="epochsFrom"/> on and the whole run's steps in at most <paramref name="maxPoints"/> points.</summary>
-    public (DashboardUpdate Update, long Version) Update(int epochsFrom, int maxPoints)
+    /// <summary>Everything at one version: the epochs from <paramref name="epochsFrom"/> on and the whole run's steps in at most
+    /// <paramref name="maxPoints"/> points; <c>Closed</c> says that no version comes after this one.</summary>
+    public (DashboardUpdate Update, long Version, bool Closed) Update(int epochsFrom, int maxPoints)
     {
         lock (_gate)
         {
             int from = Math.Min(epochsFrom, _epochs.Count);
             var update = new DashboardUpdate(RunLocked(), from, _epochs.Skip(from).ToArray(), StepsLocked(null, maxPoints),
-                _workers.View(_recent.Summarize(), _clock()));
-            return (update, _version);
+                _workers.View(_recent.Summarize(), _clock(), _sinceHeartbeat));
+            return (update, _version, _closed);
         }
     }
 

@@ -71,8 +71,10 @@ internal sealed record StepsView(long Steps, IReadOnlyList<StepPointView> Points
 /// <param name="ComputeSamplesPerS">Its samples per second of its own compute time (its speed when busy) over the same steps.</param>
 /// <param name="Share">Its fraction of the samples of those steps.</param>
 /// <param name="LastShardAgoS">Seconds since the coordinator learned of the last applied step with a shard of it.</param>
+/// <param name="LastHeartbeatAgoS">Cluster mode: seconds since the worker's node last answered the coordinator's heartbeat
+/// (every --heartbeat-interval while it is alive); null for a worker in this process, which has none.</param>
 internal sealed record WorkerView(string Name, string Node, string State, double SamplesPerS, double? ComputeSamplesPerS, double Share,
-    long Shards, long Samples, double? MeanComputeMs, double? LastShardAgoS);
+    long Shards, long Samples, double? MeanComputeMs, double? LastShardAgoS, double? LastHeartbeatAgoS);
 
 /// <summary>One event of /api/events: everything the page shows; <see cref="Epochs"/> are the epochs from number
 /// <see cref="EpochsFrom"/> + 1 on (the stream sends each epoch once), the rest replaces what the page had.</summary>

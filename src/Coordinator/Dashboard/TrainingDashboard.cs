@@ -14,6 +14,9 @@ internal sealed class TrainingDashboard : IAsyncDisposable
     /// <summary>The least time between two events of one stream: a page redraws about four times a second.</summary>
     public static readonly TimeSpan UpdateInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The most time between two events of one stream while nothing changes (a run waiting for workers).</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+
     private readonly TrainingMetrics _metrics;
     private readonly MeterCollector _collector;
     private readonly DashboardServer _server;
@@ -35,7 +38,8 @@ internal sealed class TrainingDashboard : IAsyncDisposable
         var collector = new MeterCollector(metrics.Meter);
         try
         {
-            var server = await DashboardServer.StartAsync(address, options.Port, state, collector, UpdateInterval, cancellation);
+            var server = await DashboardServer.StartAsync(address, options.Port, state, () => metrics.Between(collector.Collect),
+                UpdateInterval, RefreshInterval, cancellation);
             return new TrainingDashboard(state, metrics, collector, server);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
@@ -59,9 +63,13 @@ internal sealed class TrainingDashboard : IAsyncDisposable
             setup.Data.Validation?.Count, o.Seed, run.Path, setup.Plan.StartEpoch, o.Workers, setup.Plan.MinWorkers));
     }
 
-    /// <summary>Follows the cluster's membership (worker nodes up, unreachable, leaving, down) from an actor in <paramref name="system"/>.</summary>
-    public void FollowMembership(ActorSystem system, Dpt.Cluster.Cluster cluster) =>
+    /// <summary>Follows the cluster's membership (worker nodes up, unreachable, leaving, down) from an actor in <paramref name="system"/>,
+    /// and the nodes' heartbeats.</summary>
+    public void FollowMembership(ActorSystem system, Dpt.Cluster.Cluster cluster)
+    {
+        State.FollowHeartbeats(cluster.SinceHeartbeat);
         system.ActorOf(DashboardMembership.Props(cluster, State), "dashboard-membership");
+    }
 
     /// <summary>One of the coordinator's events, as the command line read it.</summary>
     public void Observe(object e)

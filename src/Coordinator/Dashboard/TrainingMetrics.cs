@@ -18,6 +18,7 @@ internal sealed class TrainingMetrics : IDisposable
     private static readonly KeyValuePair<string, object?> Compute = new("phase", "compute"), Straggler = new("phase", "straggler"),
         Optimizer = new("phase", "optimizer"), Communication = new("phase", "communication");
 
+    private readonly object _gate = new();
     private readonly Counter<long> _steps, _samples, _workerSamples;
     private readonly Histogram<double> _stepDuration, _phaseDuration;
     // Written by Record on the session's thread, read by the gauges on a scrape's: each a reference or an int, so never torn.
@@ -47,8 +48,20 @@ internal sealed class TrainingMetrics : IDisposable
 
     public Meter Meter { get; }
 
+    /// <summary>Runs <paramref name="read"/> (a scrape) between two events, never in the middle of one, so that it sees whole
+    /// steps: the samples counter, for one, is then always the sum of the per-worker counters.</summary>
+    public T Between<T>(Func<T> read)
+    {
+        lock (_gate) return read();
+    }
+
     /// <summary>Records one of the coordinator's events; others are ignored.</summary>
     public void Record(object e)
+    {
+        lock (_gate) RecordLocked(e);
+    }
+
+    private void RecordLocked(object e)
     {
         switch (e)
         {

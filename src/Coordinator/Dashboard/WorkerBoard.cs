@@ -1,7 +1,9 @@
 // The workers as the dashboard shows them: who is registered with the coordinator (WorkersChanged), what each
 // computed (the shards of applied steps), and for a worker in another process its node's membership (up,
-// unreachable, leaving, down), from the cluster's events. Each worker's state follows from those facts
-// whatever order they arrive in: membership and the coordinator report through different paths.
+// unreachable, leaving, down), from the cluster's events, and its node's last heartbeat, asked of the cluster
+// when viewed. Each worker's state follows from those facts whatever order they arrive in: membership and the
+// coordinator report through different paths.
+using Dpt.Actors;
 using Dpt.Cluster;
 using Dpt.Coordinator.Cluster;
 using static Dpt.Cluster.ClusterEvents;
@@ -73,7 +75,8 @@ internal sealed class WorkerBoard
     public int Count => _workers.Count;
 
     /// <summary>Each worker as of <paramref name="now"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), with its part of <paramref name="recent"/>.</summary>
-    public IReadOnlyList<WorkerView> View(RecentSummary recent, long now) =>
+    /// <param name="sinceHeartbeat">The time since a node last answered a heartbeat (<see cref="Dpt.Cluster.Cluster.SinceHeartbeat"/>); null in local mode.</param>
+    public IReadOnlyList<WorkerView> View(RecentSummary recent, long now, Func<Address, TimeSpan?>? sinceHeartbeat = null) =>
         _workers.Select(e =>
         {
             var window = recent.Workers.GetValueOrDefault(e.Name);
@@ -82,12 +85,15 @@ internal sealed class WorkerBoard
                 window.ComputeSeconds > 0 ? window.Samples / window.ComputeSeconds : null,
                 recent.Samples > 0 ? (double)window.Samples / recent.Samples : 0,
                 e.Shards, e.Samples, e.Shards > 0 ? e.ComputeSeconds / e.Shards * 1e3 : null,
-                e.LastShardAt is { } at ? Math.Max(0, System.Diagnostics.Stopwatch.GetElapsedTime(at, now).TotalSeconds) : null);
+                e.LastShardAt is { } at ? Math.Max(0, System.Diagnostics.Stopwatch.GetElapsedTime(at, now).TotalSeconds) : null,
+                NodeOf(e)?.Address is { } address ? sinceHeartbeat?.Invoke(address)?.TotalSeconds : null);
         }).ToList();
+
+    private Node? NodeOf(Entry e) => e.Node is null ? null : _nodes.GetValueOrDefault(e.Node);
 
     private string State(Entry e)
     {
-        var node = e.Node is null ? null : _nodes.GetValueOrDefault(e.Node);
+        var node = NodeOf(e);
         bool down = node is { Status: MemberStatus.Down } or { Status: MemberStatus.Removed, RemovedFrom: MemberStatus.Down };
         bool left = !down && node is { Status: MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Removed };
         if (down) return WorkerStates.Down;
@@ -110,7 +116,7 @@ internal sealed class WorkerBoard
     private Node NodeOf(Member member)
     {
         string key = WorkerMembership.WorkerName(member.Address, "");
-        if (!_nodes.TryGetValue(key, out var node)) _nodes[key] = node = new Node();
+        if (!_nodes.TryGetValue(key, out var node)) _nodes[key] = node = new Node(member.Address);
         return node;
     }
 
@@ -128,8 +134,10 @@ internal sealed class WorkerBoard
         public long? LastShardAt { get; set; }
     }
 
-    private sealed class Node
+    private sealed class Node(Address address)
     {
+        public Address Address { get; } = address;
+
         public MemberStatus Status { get; set; } = MemberStatus.Joining;
         public bool Unreachable { get; set; }
         public MemberStatus? RemovedFrom { get; set; }

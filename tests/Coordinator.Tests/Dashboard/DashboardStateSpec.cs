@@ -74,10 +74,10 @@ public sealed class DashboardStateSpec
         Assert.Equal([0.9, null], epochs.Select(e => e.TestAccuracy));
         Assert.Equal(2, state.Run().Epoch);
 
-        var (first, _) = state.Update(epochsFrom: 0, maxPoints: 10);
+        var (first, _, _) = state.Update(epochsFrom: 0, maxPoints: 10);
         Assert.Equal((0, 2), (first.EpochsFrom, first.Epochs.Count));
         state.Apply(new EpochCompleted(Epoch(2, trainLoss: 0.5)));
-        var (next, _) = state.Update(epochsFrom: 2, maxPoints: 10);
+        var (next, _, _) = state.Update(epochsFrom: 2, maxPoints: 10);
         Assert.Equal(2, next.EpochsFrom);
         Assert.Equal([3], next.Epochs.Select(e => e.Epoch));
     }
@@ -121,17 +121,21 @@ public sealed class DashboardStateSpec
         var workers = state.Workers();
         Assert.Equal(["up", "lost"], workers.Select(w => w.State));
         Assert.Equal(0.5, workers[1].LastShardAgoS!.Value, 6);
+        Assert.All(workers, w => Assert.Null(w.LastHeartbeatAgoS)); // in process: no heartbeats
         Assert.Equal(1, state.Run().Workers);
     }
 
     [Fact]
-    public void A_cluster_worker_must_follow_its_nodes_reachability_and_be_down_once_downed_and_lost()
+    public void A_cluster_worker_must_follow_its_nodes_reachability_and_heartbeats_and_be_down_once_downed_and_lost()
     {
         var state = NewState();
         const string name = "127.0.0.1:5001/worker-1";
         state.Apply(new CurrentClusterState([Node(5001, MemberStatus.Up)], new HashSet<Member>(), null));
         state.Apply(new WorkersChanged([name], $"{name} joined"));
         Assert.Equal(("127.0.0.1:5001", "up"), (state.Workers()[0].Node, state.Workers()[0].State));
+        Assert.Null(state.Workers()[0].LastHeartbeatAgoS); // until the cluster is followed
+        state.FollowHeartbeats(node => node.Port == 5001 ? TimeSpan.FromMilliseconds(250) : null);
+        Assert.Equal(0.25, state.Workers()[0].LastHeartbeatAgoS);
 
         state.Apply(new UnreachableMember(Node(5001, MemberStatus.Up)));
         Assert.Equal(WorkerStates.Unreachable, state.Workers()[0].State);
@@ -188,6 +192,90 @@ public sealed class DashboardStateSpec
         Assert.True(state.Closed);
         Assert.Equal(closed, state.Version);
         Assert.Single(state.Epochs());
+    }
+
+    [Fact]
+    public void Worker_states_must_follow_from_the_latest_facts_in_any_order_of_many_random_events()
+    {
+        var random = new Random(4053);
+        var state = NewState();
+        int[] ports = [5001, 5002, 5003];
+        static string NameOf(int port) => port == 0 ? "worker-1" : $"127.0.0.1:{port}/worker-1"; // port 0: the worker in this process
+        var registered = new HashSet<string>();
+        var status = new Dictionary<int, (MemberStatus Status, MemberStatus? RemovedFrom)>(); // each node's, by its latest member event
+        var unreachable = new HashSet<int>();
+        var samples = new Dictionary<string, long>();
+        var firstSeen = new List<string>();
+        void Seen(string name)
+        {
+            if (!firstSeen.Contains(name)) firstSeen.Add(name);
+        }
+
+        for (int i = 0; i < 2000; i++)
+        {
+            int port = ports[random.Next(ports.Length)];
+            var node = Node(port, MemberStatus.Up);
+            object e = random.Next(9) switch
+            {
+                0 or 1 => new WorkersChanged(ports.Prepend(0).Select(NameOf).Where(_ => random.Next(3) > 0).ToList(), "changed"),
+                2 => new MemberUp(node),
+                3 => new UnreachableMember(node),
+                4 => new ReachableMember(node),
+                5 => new MemberLeft(Node(port, MemberStatus.Leaving)),
+                6 => new MemberDowned(Node(port, MemberStatus.Down)),
+                7 => new MemberRemoved(Node(port, MemberStatus.Removed), random.Next(2) == 0 ? MemberStatus.Down : MemberStatus.Exiting),
+                _ => new StepsCompleted([Step(i, at: 100 + i * 0.001, shards: registered.Select(w => (w, 8, 0.001)).DefaultIfEmpty(("worker-1", 8, 0.001)).ToArray())]),
+            };
+            state.Apply(e);
+            switch (e)
+            {
+                case WorkersChanged changed:
+                    registered = changed.Workers.ToHashSet();
+                    foreach (var w in changed.Workers) Seen(w);
+                    break;
+                case StepsCompleted { Steps: [var step] }:
+                    foreach (var shard in step.Shards)
+                    {
+                        Seen(shard.Worker);
+                        samples[shard.Worker] = samples.GetValueOrDefault(shard.Worker) + shard.Shard.Count;
+                    }
+                    break;
+                case MemberRemoved removed:
+                    status[port] = (MemberStatus.Removed, removed.PreviousStatus);
+                    break;
+                case IMemberEvent member:
+                    status[port] = (member.Member.Status, null);
+                    if (member is MemberUp) unreachable.Remove(port); // a new incarnation
+                    break;
+                case UnreachableMember:
+                    unreachable.Add(port);
+                    break;
+                case ReachableMember:
+                    unreachable.Remove(port);
+                    break;
+            }
+
+            var workers = state.Workers();
+            Assert.Equal(firstSeen, workers.Select(w => w.Name)); // each once, in order of first appearance
+            foreach (var w in workers)
+            {
+                string context = $"event {i} ({e}): {w}";
+                Assert.Equal(samples.GetValueOrDefault(w.Name), w.Samples);
+                int wport = ports.FirstOrDefault(p => NameOf(p) == w.Name);
+                var (nodeStatus, removedFrom) = wport == 0 ? (MemberStatus.Up, null) : status.GetValueOrDefault(wport, (MemberStatus.Up, null));
+                bool isRegistered = registered.Contains(w.Name);
+                string expected = (nodeStatus, removedFrom) switch
+                {
+                    (MemberStatus.Down, _) or (MemberStatus.Removed, MemberStatus.Down) => WorkerStates.Down,
+                    (MemberStatus.Up, _) when !isRegistered => WorkerStates.Lost,
+                    (MemberStatus.Up, _) => unreachable.Contains(wport) ? WorkerStates.Unreachable : WorkerStates.Up,
+                    _ => w.State, // leaving and left: the theory above
+                };
+                Assert.True(expected == w.State, $"{context}: expected {expected}");
+            }
+            double shares = workers.Sum(w => w.Share);
+            Assert.True(shares == 0 || Math.Abs(shares - 1) < 1e-9, $"event {i}: the shares add up to {shares}");
+        }
     }
 
     [Fact]

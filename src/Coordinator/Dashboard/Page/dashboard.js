@@ -137,6 +137,7 @@
       cell(row, number(w.shards, 0));
       cell(row, ms(w.mean_compute_ms));
       cell(row, w.last_shard_ago_s === null ? 'none yet' : `${number(w.last_shard_ago_s, 1)} s ago`);
+      cell(row, w.last_heartbeat_ago_s === null ? '–' : `${number(w.last_heartbeat_ago_s, 1)} s ago`);
     }
   }
 
