@@ -25,7 +25,8 @@ internal sealed class ServerSentEvents(Stream stream) : IDisposable
             if (line.StartsWith(':')) continue; // a comment
             int colon = line.IndexOf(':');
             string field = colon < 0 ? line : line[..colon];
-            string value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+            string value = colon < 0 ? "" : line[(colon + 1)..];
+            if (value.StartsWith(' ')) value = value[1..]; // one space after the colon is not part of the value
             if (field == "event") type = value;
             else if (field == "data") data.Add(value);
         }
