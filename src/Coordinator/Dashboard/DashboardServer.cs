@@ -1,6 +1,7 @@
 // The dashboard's web server: Kestrel with minimal APIs, serving the page (from embedded resources, Chart.js
 // included: nothing comes from a network), the JSON endpoints, the live event stream and /metrics. Requests
 // read the state under its lock and serialise outside it; nothing here touches the training actors.
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -70,11 +71,14 @@ internal sealed class DashboardServer : IAsyncDisposable
         app.MapGet("/chart.umd.min.js", () => Results.Text(DashboardPage.ChartJs, "text/javascript; charset=utf-8"));
         app.MapGet("/api/run", () => Json(state.Run()));
         app.MapGet("/api/epochs", () => Json(state.Epochs()));
-        app.MapGet("/api/steps", (long? last, int? max) =>
+        // Taken as text, so that "max=abc" gets the same one-line answer as "max=0" rather than an empty 400.
+        app.MapGet("/api/steps", (string? last, string? max) =>
         {
-            if (last is < 1) return Problem("last", last.Value, "a number of steps of at least 1");
-            if (max is < 1 or > MaxPoints) return Problem("max", max.Value, $"a number of points from 1 to {MaxPoints}");
-            return Json(state.Steps(last, max ?? DefaultPoints));
+            long? lastSteps = last is null ? null : long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out long l) && l >= 1 ? l : -1;
+            int? maxPoints = max is null ? null : int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out int m) && m is >= 1 and <= MaxPoints ? m : -1;
+            if (lastSteps == -1) return Problem("last", last!, "a number of steps of at least 1");
+            if (maxPoints == -1) return Problem("max", max!, $"a number of points from 1 to {MaxPoints}");
+            return Json(state.Steps(lastSteps, maxPoints ?? DefaultPoints));
         });
         app.MapGet("/api/workers", () => Json(state.Workers()));
         app.MapGet("/api/events", (CancellationToken aborted) => TypedResults.ServerSentEvents(Updates(state, interval, refresh, aborted), "update"));
@@ -83,7 +87,7 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     private static IResult Json<T>(T value) => Results.Json(value, DashboardJson.Options);
 
-    private static IResult Problem(string parameter, object value, string accepted) =>
+    private static IResult Problem(string parameter, string value, string accepted) =>
         Results.Text($"{parameter}: '{value}' is not valid; expected {accepted}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>

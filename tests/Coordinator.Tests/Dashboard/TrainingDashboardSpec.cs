@@ -96,6 +96,8 @@ public sealed class TrainingDashboardSpec
     [InlineData("/api/steps?max=0", "max: '0' is not valid; expected a number of points from 1 to 5000")]
     [InlineData("/api/steps?max=5001", "max: '5001' is not valid")]
     [InlineData("/api/steps?last=0", "last: '0' is not valid; expected a number of steps of at least 1")]
+    [InlineData("/api/steps?max=abc", "max: 'abc' is not valid; expected a number of points from 1 to 5000")]
+    [InlineData("/api/steps?last=-3", "last: '-3' is not valid")]
     public async Task Steps_out_of_range_must_be_a_bad_request_saying_what_is_accepted(string path, string message)
     {
         await using var dashboard = await StartAsync();
