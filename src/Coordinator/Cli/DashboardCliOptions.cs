@@ -12,8 +12,9 @@ internal static class DashboardCliOptions
     private static Option<string?> Create()
     {
         var option = CliOptions.OptionalString(DashboardOptions.Option,
-            "Serve a live dashboard at PORT or HOST:PORT (127.0.0.1 unless a host is given; port 0 picks a free one, and the address is printed): "
-            + "loss and accuracy curves, the workers and the step time split, with JSON under /api and Prometheus metrics at /metrics [default: none]");
+            "Serve a live dashboard at PORT or HOST:PORT while the run lasts (127.0.0.1 unless a host is given, 0.0.0.0 for every interface; "
+            + "port 0 picks a free one; the address is printed): loss and accuracy curves, the workers and the step time split, "
+            + "with JSON under /api and Prometheus metrics at /metrics [default: none, no dashboard]");
         option.HelpName = "host:port";
         return option;
     }

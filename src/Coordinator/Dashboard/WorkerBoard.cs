@@ -72,8 +72,6 @@ internal sealed class WorkerBoard
         }
     }
 
-    public int Count => _workers.Count;
-
     /// <summary>Each worker as of <paramref name="now"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), with its part of <paramref name="recent"/>.</summary>
     /// <param name="sinceHeartbeat">The time since a node last answered a heartbeat (<see cref="Dpt.Cluster.Cluster.SinceHeartbeat"/>); null in local mode.</param>
     public IReadOnlyList<WorkerView> View(RecentSummary recent, long now, Func<Address, TimeSpan?>? sinceHeartbeat = null) =>

@@ -1,7 +1,8 @@
 // The Prometheus text exposition format (version 0.0.4), written from metric families: a # HELP and a # TYPE
 // line per family, then its samples. Instrument names and units become Prometheus names the way OpenTelemetry's
 // Prometheus exporters do it ("dpt.training.step.duration" in "s" is dpt_training_step_duration_seconds; a counter
-// ends in _total). No package for this exists in the registry here, and the format is small.
+// ends in _total). Written here, not taken from a package: OpenTelemetry's Prometheus exporter is only a
+// pre-release (on top of its SDK), prometheus-net brings a metric registry of its own, and the format is small.
 using System.Globalization;
 using System.Text;
 
