@@ -30,7 +30,7 @@ internal static class BenchCommand
         "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
     private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
-        "Parameter-server shards, as for dpt train [default: one per worker, up to the processor count]", TrainingOptionsValidator.Accepted.ParameterServerShards);
+        "Parameter-server shards, as for dpt train [default: one per worker up to the processor count; with --cluster 4]", TrainingOptionsValidator.Accepted.ParameterServerShards);
     private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps measured steps (after --warmup) of every run, each run as processes of its own");
 
     public static Command Create()

@@ -69,7 +69,7 @@ internal static class TrainCommand
     private static readonly Option<int> Workers = CliOptions.Int("--workers", Defaults.Workers, "Worker actors, one thread each [default: processor count]",
         TrainingOptionsValidator.Accepted.Workers);
     private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
-        "Parameter-server shards, each applying the optimizer to a range of the parameters on its own thread [default: one per worker, up to the processor count; 1 with --clip-norm]",
+        "Parameter-server shards, each applying the optimizer to a range of the parameters; workers push each range as soon as backward is past it [default: local mode one per worker, up to the processor count; cluster mode 4; 1 with --clip-norm]",
         TrainingOptionsValidator.Accepted.ParameterServerShards);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", Defaults.Seed, "Seed of every random choice (initialisation, epoch order, split, synthetic data)");
     private static readonly Option<ShardSplit> Balance = CliOptions.Enum("--balance", Defaults.Balance,
