@@ -3,7 +3,10 @@
 // same buffer, which the worker then reads in place: nothing is copied per step. Ranges that arrived over
 // the network are copied into a second buffer of the worker's own, which becomes the current one only when
 // the version is complete (double buffering): work for the current version never sees a half-written buffer.
+// A received range goes back to the receive pool (ReceiveBuffers) as soon as nothing here reads it: once
+// copied, refused, superseded, or, read in place, when a newer version replaces it.
 using System.Runtime.InteropServices;
+using Dpt.Remoting;
 using static Dpt.Training.ParameterServerProtocol;
 
 namespace Dpt.Worker;
@@ -40,27 +43,35 @@ internal sealed class ParameterAssembly(int length, int shards)
         // Each shard publishes in order, but shards are not in step with each other: one can answer a pull
         // with version v + 1 while another answers with v and publishes v + 1 next. A range older than the
         // version being assembled is superseded, and must not discard the newer ranges.
-        if (published.Version <= Version || published.Version < _pendingVersion) return false;
+        if (published.Version <= Version || published.Version < _pendingVersion) return Refuse(published);
         if (published.Version > _pendingVersion)
         {
             // A newer version supersedes a half-assembled one (whose own buffer, if any, it reuses).
             _pendingVersion = published.Version;
             _pendingOffsets.Clear();
+            foreach (var superseded in _pendingInPlace) ReceiveBuffers.Return(superseded.Parameters);
             _pendingInPlace.Clear();
             _pendingCovered = 0;
             _pendingCopied = false;
         }
-        if (!_pendingOffsets.Add(published.Offset)) return false;
+        if (!_pendingOffsets.Add(published.Offset)) return Refuse(published);
         _pendingCovered += published.Parameters.Length;
         if (InPlace(published)) _pendingInPlace.Add(published);
         else
         {
             published.Parameters.Span.CopyTo(PendingBuffer().AsSpan(published.Offset));
+            ReceiveBuffers.Return(published.Parameters);
             _pendingCopied = true;
         }
         if (_pendingOffsets.Count < shards || _pendingCovered != length) return false;
         Complete();
         return true;
+    }
+
+    private static bool Refuse(ParametersPublished published)
+    {
+        ReceiveBuffers.Return(published.Parameters);
+        return false;
     }
 
     /// <summary>A range that lies at its own offset in a buffer of the whole length: in one process, the
@@ -92,11 +103,17 @@ internal sealed class ParameterAssembly(int length, int shards)
         return shared;
     }
 
+    private static bool Same(ReadOnlyMemory<float> values, float[] array) =>
+        MemoryMarshal.TryGetArray(values, out var segment) && segment.Array == array;
+
     private void Complete()
     {
         Version = _pendingVersion;
+        // The version being replaced, if read in place from a received array, is read no more.
+        var replaced = _values;
         if (!_pendingCopied && OneBuffer() is { } shared)
         {
+            if (!Same(replaced, shared)) ReceiveBuffers.Return(replaced);
             _values = shared;
             if (_current is not null) (_spare, _current) = (_current, null);
         }
@@ -104,7 +121,12 @@ internal sealed class ParameterAssembly(int length, int shards)
         {
             // Mixed in-place and copied ranges (publishers in and out of this process): gather them all.
             var buffer = PendingBuffer();
-            foreach (var p in _pendingInPlace) p.Parameters.Span.CopyTo(buffer.AsSpan(p.Offset));
+            foreach (var p in _pendingInPlace)
+            {
+                p.Parameters.Span.CopyTo(buffer.AsSpan(p.Offset));
+                ReceiveBuffers.Return(p.Parameters);
+            }
+            ReceiveBuffers.Return(replaced);
             if (_current is not null) _spare = _current;
             (_current, _pending) = (buffer, null);
             _values = buffer;

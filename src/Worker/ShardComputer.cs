@@ -20,6 +20,7 @@ public sealed class ShardComputer
     private readonly int[] _labels;
     private readonly float[] _targets;
     private readonly int[] _indices;
+    private readonly Frontier _frontier = new();
     private int[] _order = [];
     private int _orderEpoch = -1;
 
@@ -52,7 +53,9 @@ public sealed class ShardComputer
         ComputeGradient(parameters, epoch, shard, gradient, out _);
 
     /// <param name="forwardTicks">Stopwatch ticks of the call spent gathering, forward and loss; the rest was backward.</param>
-    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, int epoch, SampleRange shard, Span<float> gradient, out long forwardTicks)
+    /// <param name="sink">Told during the last chunk's backward pass as each part of the gradient becomes final; null for none.</param>
+    public BatchMetrics ComputeGradient(ReadOnlySpan<float> parameters, int epoch, SampleRange shard, Span<float> gradient, out long forwardTicks,
+        IShardGradientSink? sink = null)
     {
         if (shard.End > _train.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"the training set has {_train.Count} samples");
@@ -66,9 +69,27 @@ public sealed class ShardComputer
             var targets = Gather(_train, order.Slice(start, n));
             metrics += _mlp.ForwardLoss(parameters, _features, targets, n, _workspace);
             forwardTicks += Stopwatch.GetTimestamp() - began;
-            _mlp.Backward(parameters, _features, n, _workspace, gradient, accumulate: start > shard.Start);
+            // Only the last chunk's backward finishes the sum; by then every chunk's loss is known.
+            bool last = start + n >= shard.End;
+            _frontier.Sink = last ? sink : null;
+            _frontier.Metrics = metrics;
+            _frontier.ForwardTicks = forwardTicks;
+            _mlp.Backward(parameters, _features, n, _workspace, gradient, accumulate: start > shard.Start, frontier: _frontier.Sink is null ? null : _frontier);
         }
+        _frontier.Sink = null;
         return metrics;
+    }
+
+    /// <summary>Passes backward's progress on to the shard's sink, with what the sink needs to push a range.</summary>
+    private sealed class Frontier : IGradientFrontier
+    {
+        public IShardGradientSink? Sink;
+        public BatchMetrics Metrics;
+        public long ForwardTicks;
+
+        public ReadOnlySpan<int> Cuts => Sink!.Cuts;
+
+        public void Reached(int offset) => Sink!.Ready(offset, Metrics, ForwardTicks);
     }
 
     /// <summary>Loss and correct predictions over positions <paramref name="range"/> of a held-out set (in its stored order).</summary>

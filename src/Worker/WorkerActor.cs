@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Dpt.Actors;
+using Dpt.Model;
 using Dpt.Training;
 using Dpt.Training.Timeline;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ using static Dpt.Training.WorkerProtocol;
 
 namespace Dpt.Worker;
 
-public sealed class WorkerActor : ReceiveActor
+public sealed class WorkerActor : ReceiveActor, IShardGradientSink
 {
     private readonly string _name;
     private readonly ShardComputer _computer;
@@ -21,6 +22,15 @@ public sealed class WorkerActor : ReceiveActor
     private readonly List<(object Work, IActorRef Sender, long ReceivedAt)> _waiting = new();
     private readonly ParameterAssembly _parameters;
     private readonly ShardTimer _timer;
+    // The shards by offset, their starts, and the shard being computed: backward finishes the buffer from its end,
+    // so ranges are pushed from the last server down; the one at offset 0 goes last, with the complete timing
+    // (the coordinator reads its step split from that shard's report).
+    private readonly ParameterServerShard[] _byOffset;
+    private readonly int[] _cuts;
+    private ComputeShard? _computing;
+    private float[] _gradient = [];
+    private long _receivedAt, _startedAt, _computedAt;
+    private int _nextServer;
 
     /// <param name="name">Unique among the coordinator's workers; names this worker's shards in reports.</param>
     /// <param name="servers">The parameter-server shards, which together cover the whole parameter buffer.</param>
@@ -33,6 +43,8 @@ public sealed class WorkerActor : ReceiveActor
         _timer = new ShardTimer(timeline);
         _gradients = new GradientPool(computer.Model.Layout.Length);
         _parameters = new ParameterAssembly(computer.Model.Layout.Length, servers.Count);
+        _byOffset = servers.OrderBy(server => server.Offset).ToArray();
+        _cuts = _byOffset.Select(server => server.Offset).ToArray();
         Receive<ParametersPublished>(OnParameters);
         Receive<ComputeShard>(shard => Run(shard, Sender, Stopwatch.GetTimestamp()));
         Receive<EvaluateShard>(request => Run(request, Sender, Stopwatch.GetTimestamp()));
@@ -84,15 +96,34 @@ public sealed class WorkerActor : ReceiveActor
 
     private void Compute(ComputeShard shard, long receivedAt)
     {
-        long start = Stopwatch.GetTimestamp();
-        float[] gradient = _gradients.Rent(shard.Step);
-        var metrics = _computer.ComputeGradient(_parameters.Values.Span, shard.Epoch, shard.Shard, gradient, out long forwardTicks);
-        long computed = Stopwatch.GetTimestamp();
-        var timing = _timer.Computed(receivedAt, start, forwardTicks, computed);
-        foreach (var server in _servers)
+        _computing = shard;
+        _receivedAt = receivedAt;
+        _startedAt = Stopwatch.GetTimestamp();
+        _computedAt = 0;
+        _gradient = _gradients.Rent(shard.Step);
+        _nextServer = _byOffset.Length - 1;
+        var metrics = _computer.ComputeGradient(_parameters.Values.Span, shard.Epoch, shard.Shard, _gradient, out long forwardTicks, this);
+        PushReady(0, metrics, forwardTicks); // whatever backward did not report
+        _timer.Sent(shard.Step, shard.Shard.Count, receivedAt, _startedAt, forwardTicks, _computedAt, Stopwatch.GetTimestamp());
+        _computing = null;
+    }
+
+    ReadOnlySpan<int> IShardGradientSink.Cuts => _cuts;
+
+    void IShardGradientSink.Ready(int offset, BatchMetrics metrics, long forwardTicks) => PushReady(offset, metrics, forwardTicks);
+
+    /// <summary>Pushes every server whose range now is final (all of them at offset 0).</summary>
+    private void PushReady(int offset, BatchMetrics metrics, long forwardTicks)
+    {
+        var shard = _computing!;
+        if (offset == 0 && _computedAt == 0) _computedAt = Stopwatch.GetTimestamp();
+        for (; _nextServer >= 0 && _byOffset[_nextServer].Offset >= offset; _nextServer--)
+        {
+            var server = _byOffset[_nextServer];
+            var timing = _timer.Computed(_receivedAt, _startedAt, forwardTicks, offset == 0 ? _computedAt : Stopwatch.GetTimestamp());
             server.Server.Tell(new PushGradients(shard.Step, shard.Version, shard.Batch, shard.Shard, _name,
-                server.Offset, gradient.AsMemory(server.Offset, server.Count), metrics, timing), Self);
-        _timer.Sent(shard.Step, shard.Shard.Count, receivedAt, start, forwardTicks, computed, Stopwatch.GetTimestamp());
+                server.Offset, _gradient.AsMemory(server.Offset, server.Count), metrics, timing), Self);
+        }
     }
 
     private void Evaluate(EvaluateShard request, IActorRef sender)

@@ -1,5 +1,6 @@
 // How a worker assembles one parameter version from the ranges its parameter-server shards publish.
 using System.Runtime.InteropServices;
+using Dpt.Remoting;
 using static Dpt.Training.ParameterServerProtocol;
 
 namespace Dpt.Worker.Tests;
@@ -204,6 +205,50 @@ public class ParameterAssemblySpec
         Assert.Equal(v1, assembly.Values.ToArray());
         Assert.True(MemoryMarshal.TryGetArray(assembly.Values, out var segment));
         Assert.NotSame(shared, segment.Array);
+    }
+
+    // Received ranges are leases of the receive pool (ReceiveBuffers): back to it once nothing reads them.
+    private const int Half = ReceiveBuffers.MinPooledLength;
+
+    private static ParametersPublished Received(long version, int offset, int count, float value)
+    {
+        var lease = ReceiveBuffers.Rent(count);
+        Array.Fill(lease, value);
+        return new ParametersPublished(version, offset, lease);
+    }
+
+    private static float[] ArrayOf(ParametersPublished published) =>
+        MemoryMarshal.TryGetArray(published.Parameters, out var segment) ? segment.Array! : throw new InvalidOperationException();
+
+    [Fact]
+    public void Copied_received_ranges_and_refused_ones_must_go_back_to_the_receive_pool()
+    {
+        var assembly = new ParameterAssembly(2 * Half, 2);
+        var low = Received(0, 0, Half, 1f);
+        var high = Received(0, Half, Half, 2f);
+        Assert.False(assembly.Add(low));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(low)));
+        Assert.True(assembly.Add(high));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(high)));
+        var stale = Received(0, 0, Half, 3f);
+        Assert.False(assembly.Add(stale));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(stale)));
+        Assert.Equal(1f, assembly.Values.Span[0]);
+        Assert.Equal(2f, assembly.Values.Span[^1]);
+    }
+
+    [Fact]
+    public void A_received_whole_buffer_read_in_place_must_stay_leased_until_a_newer_version_replaces_it()
+    {
+        var assembly = new ParameterAssembly(2 * Half, 1);
+        var v0 = Received(0, 0, 2 * Half, 1f);
+        Assert.True(assembly.Add(v0));
+        Assert.True(ReceiveBuffers.IsLeased(ArrayOf(v0)));
+        var v1 = Received(1, 0, 2 * Half, 2f);
+        Assert.True(assembly.Add(v1));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(v0)));
+        Assert.True(ReceiveBuffers.IsLeased(ArrayOf(v1)));
+        Assert.All(assembly.Values.ToArray(), v => Assert.Equal(2f, v));
     }
 
     [Fact]

@@ -29,13 +29,15 @@ internal static class BenchCommand
     private static readonly Option<bool> Cluster = CliOptions.Flag("--cluster",
         "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
+    private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
+        "Parameter-server shards, as for dpt train [default: one per worker up to the processor count; with --cluster 4]", TrainingOptionsValidator.Accepted.ParameterServerShards);
     private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps measured steps (after --warmup) of every run, each run as processes of its own");
 
     public static Command Create()
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, Json }.Concat(Timeline.All)) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, PsShards, Json }.Concat(Timeline.All)) command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
@@ -46,7 +48,7 @@ internal static class BenchCommand
         if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
         var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
-            Cluster: r.GetValue(Cluster));
+            Cluster: r.GetValue(Cluster), ParameterServerShards: r.GetValue(PsShards));
         int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
             throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from the largest --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");

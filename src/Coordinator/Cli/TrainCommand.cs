@@ -3,6 +3,7 @@
 using Dpt.CommandLine;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Dpt.Coordinator.Dashboard;
 using Dpt.Coordinator.Runs;
 using Dpt.Coordinator.Timeline;
 using Dpt.Coordinator.Training;
@@ -68,7 +69,7 @@ internal static class TrainCommand
     private static readonly Option<int> Workers = CliOptions.Int("--workers", Defaults.Workers, "Worker actors, one thread each [default: processor count]",
         TrainingOptionsValidator.Accepted.Workers);
     private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
-        "Parameter-server shards, each applying the optimizer to a range of the parameters on its own thread [default: one per worker, up to the processor count; 1 with --clip-norm]",
+        "Parameter-server shards, each applying the optimizer to a range of the parameters; workers push each range as soon as backward is past it [default: local mode one per worker, up to the processor count; cluster mode 4; 1 with --clip-norm]",
         TrainingOptionsValidator.Accepted.ParameterServerShards);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", Defaults.Seed, "Seed of every random choice (initialisation, epoch order, split, synthetic data)");
     private static readonly Option<ShardSplit> Balance = CliOptions.Enum("--balance", Defaults.Balance,
@@ -107,7 +108,7 @@ internal static class TrainCommand
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,
                      Optimizer, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, ClipNorm, Schedule, Decay, StepSize, MinLr, Warmup,
                      BatchSize, Epochs, Workers, PsShards, Seed, Balance, TargetAccuracy, Listen, PublicHost, MinWorkers, SecretFile, TlsCert, TlsKey,
-                     Output, Name, Resume, Json,
+                     Output, Name, Resume, Json, DashboardCliOptions.Address,
                  }.Concat(Timeline.All).Concat(ClusterCliOptions.All))
             command.Options.Add(option);
         command.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
@@ -122,10 +123,10 @@ internal static class TrainCommand
         if (r.GetValue(Resume) is { } resume)
         {
             if (r.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Resume && o.Option != Epochs && o.Option != Json
-                    && !ClusterOnly.Contains(o.Option) && o.Option != Listen && !Timeline.All.Contains(o.Option))
+                    && !ClusterOnly.Contains(o.Option) && o.Option != Listen && !Timeline.All.Contains(o.Option) && o.Option != DashboardCliOptions.Address)
                 is { } ignored)
                 throw new InvalidOptionException(ignored.Option.Name, string.Join(" ", ignored.Tokens.Select(t => t.Value)),
-                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total), --json, --timeline and the cluster-mode options go with --resume");
+                    "a resumed run keeps the options of its checkpoint: only --epochs (the new total), --json, --timeline, --dashboard and the cluster-mode options go with --resume");
             resumed = RunFolder.Open(resume);
             checkpoint = Checkpoint.Load(resumed.CheckpointPath);
             options = checkpoint.Options;
@@ -151,7 +152,11 @@ internal static class TrainCommand
             throw new InvalidOptionException("--resume", r.GetValue(Resume)!, "this run trained in cluster mode: give --listen HOST:PORT (and the secret) to resume it");
         TrainingOptionsValidator.Validate(options);
         var timelineOptions = Timeline.Bind(r);
+        var dashboardOptions = DashboardCliOptions.Bind(r);
         if (resumed is null) RunFolder.PathFor(r.GetValue(Output)!, r.GetValue(Name), options); // refuses a --name in use before the data loads
+        // Before the data loads: the page shows the loading, and a port in use is refused before any wait.
+        await using var dashboard = dashboardOptions is null ? null : await TrainingDashboard.StartAsync(dashboardOptions, cancellation);
+        if (dashboard is not null) Console.Error.WriteLine(dashboard.Announcement(dashboardOptions!));
 
         using IProgressReporter reporter = r.GetValue(Json) ? new JsonReporter() : new ConsoleReporter(options.Epochs);
         reporter.Started($"loading {options.Dataset}{(options.DataPath is null ? "" : $" from {options.DataPath}")} ...");
@@ -166,11 +171,12 @@ internal static class TrainCommand
         var run = resumed ?? RunFolder.Create(r.GetValue(Output)!, r.GetValue(Name), options);
         if (checkpoint is not null) run.TruncateMetrics(checkpoint.Epoch);
         reporter.Started(Describe(setup, run, checkpoint));
+        dashboard?.Describe(setup, run, cluster: node is not null);
         var timeline = timelineOptions is null ? null : new TimelineRecording(timelineOptions);
         var runTimeline = timeline?.StartRun("dpt train", setup.Version);
         var summary = reporter is ConsoleReporter console
-            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline))
-            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline);
+            ? await console.RunAsync(() => TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline, dashboard))
+            : await TrainingSession.RunAsync(setup, run, reporter, options.StopAtAccuracy, cancellation, node, runTimeline, dashboard);
         reporter.Finished(summary);
         // Written once the actors are gone, so that every span they recorded is in.
         if (timeline is not null) reporter.Notice(timeline.Write());

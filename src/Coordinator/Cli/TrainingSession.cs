@@ -5,6 +5,7 @@ using Dpt.CommandLine;
 using System.Threading.Channels;
 using Dpt.Actors;
 using Dpt.Coordinator.Cluster;
+using Dpt.Coordinator.Dashboard;
 using Dpt.Coordinator.Local;
 using Dpt.Hosting;
 using Dpt.Coordinator.Runs;
@@ -20,8 +21,9 @@ internal static class TrainingSession
     /// <summary>Trains to the end (or until cancelled); returns the summary, or throws if training failed.</summary>
     /// <param name="node">Cluster mode: how this node listens for workers; null for local mode.</param>
     /// <param name="timeline">Records the step timeline (--timeline); null records none.</param>
+    /// <param name="dashboard">Shown every event (--dashboard); null for none.</param>
     public static async Task<TrainingSummary> RunAsync(TrainingSetup setup, RunFolder run, IProgressReporter reporter,
-        double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null, RunTimeline? timeline = null)
+        double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null, RunTimeline? timeline = null, TrainingDashboard? dashboard = null)
     {
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         await using var system = node is null ? ActorSystem.Create("dpt") : ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
@@ -32,6 +34,7 @@ internal static class TrainingSession
         else
         {
             coordinator = cluster.Actors.Coordinator;
+            dashboard?.FollowMembership(system, cluster.Cluster);
             reporter.Notice($"listening at {cluster.Address.Host}:{cluster.Address.Port}; start workers with: dpt-worker --join {cluster.Address.Host}:{cluster.Address.Port}");
         }
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
@@ -40,6 +43,7 @@ internal static class TrainingSession
         bool stepped = false;
         await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
         {
+            dashboard?.Observe(e);
             switch (e)
             {
                 case StepsCompleted { Steps: var steps } when steps.Count > 0:

@@ -28,7 +28,8 @@ public static class LocalTraining
     public static TrainingActors StartActors(ActorSystem system, TrainingSetup setup, IActorRef listener, RunTimeline? timeline = null)
     {
         var states = setup.CreateParameterServerStates(setup.Options.ParameterServerShardsOrDefault);
-        int lanes = Math.Max(setup.Options.Workers, states.Count);
+        // More shards than cores share the lanes: a thread each would only take turns on the cores.
+        int lanes = Math.Max(setup.Options.Workers, Math.Min(states.Count, Environment.ProcessorCount));
         string Lane(int i) => Dispatchers.Thread($"lane-{i % lanes + 1}");
         var shards = states
             .Select((state, k) => new ParameterServerShard(

@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Dpt.Model;
 using Dpt.Optimization;
+using Dpt.Remoting;
 using Dpt.Training;
 using static Dpt.Training.ParameterServerProtocol;
 
@@ -99,7 +100,16 @@ public sealed class ParameterServerState
         return true;
     }
 
+    /// <summary>Counts <paramref name="push"/> towards the current step, or refuses it; a refused gradient received from
+    /// another process goes back to the receive pool at once, an accepted one after <see cref="ApplyStep"/>.</summary>
     public PushOutcome Accept(PushGradients push)
+    {
+        var outcome = Admit(push);
+        if (outcome is not (PushOutcome.Accepted or PushOutcome.Completed)) ReceiveBuffers.Return(push.Gradient);
+        return outcome;
+    }
+
+    private PushOutcome Admit(PushGradients push)
     {
         if (push.Step != Version || push.Version != Version) return PushOutcome.Stale;
         if (push.Offset != Offset || push.Gradient.Length != Count) return PushOutcome.Invalid;
@@ -138,6 +148,8 @@ public sealed class ParameterServerState
         }
         var applied = new AppliedStep(Version, Version + 1, metrics, shards, lr);
         Version++;
+        // Gradients received from other processes go back to the receive pool; local ones are the workers' own.
+        foreach (var push in _pushes) ReceiveBuffers.Return(push.Gradient);
         _pushes.Clear();
         _batch = null;
         _covered = 0;

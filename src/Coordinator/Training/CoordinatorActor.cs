@@ -149,7 +149,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _epochSamples += applied.Metrics.Count;
         _learningRate = applied.LearningRate;
         _steps.Add(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
-            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()));
+            applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()) { Shards = applied.Shards });
         if (Stopwatch.GetElapsedTime(_lastReport) >= ReportInterval) Report(null);
         if (!_state.EpochDone && _stopReason is null) StartStep();
         else if (_state.EpochDone) Evaluate(EvaluationSet.Test);

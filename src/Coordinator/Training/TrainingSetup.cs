@@ -51,14 +51,15 @@ public sealed record TrainingSetup(TrainingOptions Options, TrainingData Data, M
         return new TrainingSetup(options, data, model, parameters, state, resume?.Step ?? 0, plan);
     }
 
-    /// <summary>The states of <paramref name="shards"/> parameter-server shards over contiguous ranges of one shared
+    /// <summary>The states of <paramref name="shards"/> (or fewer) parameter-server shards over contiguous ranges of one shared
     /// parameter buffer and optimizer state (one shard when clipping, which needs the global norm).</summary>
     public IReadOnlyList<ParameterServerState> CreateParameterServerStates(int shards)
     {
         var optimizer = Options.Optimizer.Create();
         var schedule = Options.CreateSchedule(Options.Epochs);
         var clipping = Options.CreateClipping();
-        return ParameterServerShard.Ranges(Model.Layout.Length, clipping is null ? shards : 1)
+        // Ranges start where backward reports progress, so that workers push each one while backward goes on.
+        return ParameterServerShard.Ranges(Model.Layout.Length, clipping is null ? shards : 1, Model.BackwardBoundaries)
             .Select(r => new ParameterServerState(Model.Layout, Parameters, optimizer, OptimizerState, schedule, clipping,
                 Plan.StepsPerEpoch, Version, r.Offset, r.Count))
             .ToList();

@@ -1,7 +1,8 @@
 // The node's handle on cluster membership: starts the daemon at "/system/cluster" in the seed (leader)
-// or member role, and offers subscription to ClusterEvents, a graceful leave, and tasks for "welcomed"
-// and "out of the cluster". Start it after the remote layer (ActorRefProvider.UseRemoting), so that
-// the node's address is the one its peers reach it by.
+// or member role, and offers subscription to ClusterEvents, a graceful leave, tasks for "welcomed" and
+// "out of the cluster", and on the leader each member's last heartbeat. Start it after the remote layer
+// (ActorRefProvider.UseRemoting), so that the node's address is the one its peers reach it by.
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Dpt.Actors;
 
@@ -17,14 +18,18 @@ public sealed class Cluster
 
     private readonly TaskCompletionSource<Member> _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ClusterEvents.SelfRemoved> _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Written by the leader's daemon, read by any thread (the dashboard's requests): the clock's ticks of each node's last sign of life.
+    private readonly ConcurrentDictionary<Address, long> _heartbeats = new();
+    private readonly Func<long> _clock;
 
-    private Cluster(ActorSystem system, ClusterOptions options, bool isLeader)
+    private Cluster(ActorSystem system, ClusterOptions options, bool isLeader, Func<long>? clock)
     {
         options.Validate();
         System = system;
         Options = options;
         IsLeader = isLeader;
         SelfUniqueAddress = UniqueAddress.NewIncarnation(system.Provider.DefaultAddress);
+        _clock = clock ?? ClusterDaemonBase.MonotonicTicks;
     }
 
     /// <summary>The path of the cluster daemon of the node at <paramref name="address"/>: "dpt://dpt@host:port/system/cluster".</summary>
@@ -40,9 +45,9 @@ public sealed class Cluster
         IReadOnlySet<string>? roles, IReadOnlyDictionary<string, string>? metadata, Func<long>? clock)
     {
         ArgumentNullException.ThrowIfNull(system);
-        var cluster = Register(system, new Cluster(system, options ?? ClusterOptions.Default, isLeader: true));
+        var cluster = Register(system, new Cluster(system, options ?? ClusterOptions.Default, isLeader: true, clock));
         cluster.Daemon = system.SystemActorOf(Props.Create(() =>
-            new SeedClusterDaemon(cluster.Options, cluster.SelfUniqueAddress, roles, metadata, joinValidator, clock)), DaemonName);
+            new SeedClusterDaemon(cluster.Options, cluster.SelfUniqueAddress, roles, metadata, joinValidator, clock, cluster.OnHeartbeat)), DaemonName);
         cluster._up.TrySetResult(new Member(cluster.SelfUniqueAddress, MemberStatus.Up, roles, metadata));
         return cluster;
     }
@@ -62,7 +67,7 @@ public sealed class Cluster
     internal static Cluster StartMember(ActorSystem system, IActorRef seedDaemon, ClusterOptions? options,
         IReadOnlySet<string>? roles, IReadOnlyDictionary<string, string>? metadata, Func<long>? clock)
     {
-        var cluster = Register(system, new Cluster(system, options ?? ClusterOptions.Default, isLeader: false));
+        var cluster = Register(system, new Cluster(system, options ?? ClusterOptions.Default, isLeader: false, clock));
         cluster.Daemon = system.SystemActorOf(Props.Create(() => new MemberClusterDaemon(cluster.Options, cluster.SelfUniqueAddress,
             seedDaemon, roles, metadata, m => cluster._up.TrySetResult(m), cluster.OnRemoved, clock)), DaemonName);
         return cluster;
@@ -128,7 +133,20 @@ public sealed class Cluster
         return WhenRemoved;
     }
 
+    /// <summary>
+    /// On the leader: how long ago the member node at <paramref name="node"/> last answered one of the leader's
+    /// heartbeats (its Join counts as the first). A node since downed or removed keeps the time of its last answer,
+    /// which tells how long it has been silent. Null for an address never admitted, and on a member node, which keeps none.
+    /// </summary>
+    public TimeSpan? SinceHeartbeat(Address node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return _heartbeats.TryGetValue(node, out long at) ? TimeSpan.FromTicks(Math.Max(0, _clock() - at)) : null;
+    }
+
     private void OnRemoved(ClusterEvents.SelfRemoved removed) => _removed.TrySetResult(removed);
+
+    private void OnHeartbeat(UniqueAddress node, long at) => _heartbeats[node.Address] = at;
 
     private static Cluster Register(ActorSystem system, Cluster cluster)
     {

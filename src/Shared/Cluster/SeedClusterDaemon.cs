@@ -13,6 +13,7 @@ namespace Dpt.Cluster;
 public sealed class SeedClusterDaemon : ClusterDaemonBase
 {
     private readonly Func<Join, string?>? _joinValidator;
+    private readonly Action<UniqueAddress, long>? _heartbeatReceived;
     private readonly Dictionary<UniqueAddress, IActorRef> _peers = [];
     private readonly Dictionary<UniqueAddress, PhiAccrualFailureDetector> _detectors = [];
     private readonly Dictionary<UniqueAddress, long> _unreachableSince = [];
@@ -22,11 +23,14 @@ public sealed class SeedClusterDaemon : ClusterDaemonBase
     /// <summary>Creates the leader's daemon; <paramref name="self"/> is listed Up at once.</summary>
     /// <param name="joinValidator">returns why a Join is refused, or null to admit it.</param>
     /// <param name="clock">now in TimeSpan ticks (tests); default: monotonic.</param>
+    /// <param name="heartbeatReceived">told each member's node and the clock's time whenever it shows life (its Join, each heartbeat answer).</param>
     internal SeedClusterDaemon(ClusterOptions options, UniqueAddress self, IReadOnlySet<string>? roles,
-        IReadOnlyDictionary<string, string>? metadata, Func<Join, string?>? joinValidator, Func<long>? clock = null)
+        IReadOnlyDictionary<string, string>? metadata, Func<Join, string?>? joinValidator, Func<long>? clock = null,
+        Action<UniqueAddress, long>? heartbeatReceived = null)
         : base(options, self, clock)
     {
         _joinValidator = joinValidator;
+        _heartbeatReceived = heartbeatReceived;
         var leader = new Member(self, MemberStatus.Joining, roles, metadata);
         Apply(Membership.Join(leader));
         Apply(Membership.ChangeStatus(self, MemberStatus.Up));
@@ -70,6 +74,7 @@ public sealed class SeedClusterDaemon : ClusterDaemonBase
         var detector = Options.NewFailureDetector(Clock);
         detector.Heartbeat(); // the Join is a first sign of life: a node that never answers is detected too
         _detectors[join.Node] = detector;
+        _heartbeatReceived?.Invoke(join.Node, Clock());
         Log.LogInformation("{Node} joined with roles [{Roles}] and is Up", join.Node, string.Join(",", join.Roles));
         Sender.Tell(new Welcome(SelfUniqueAddress, Membership), Self);
         PushMembership(except: join.Node);
@@ -125,6 +130,7 @@ public sealed class SeedClusterDaemon : ClusterDaemonBase
     {
         if (NotAMember(response.From)) return;
         _detectors.GetValueOrDefault(response.From)?.Heartbeat();
+        _heartbeatReceived?.Invoke(response.From, Clock());
     }
 
     private void HeartbeatAndCheckMembers()

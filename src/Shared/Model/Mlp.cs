@@ -3,6 +3,7 @@
 // activation fused into the loss. The model holds no parameters itself: workers pass the latest
 // published buffer, so one Mlp serves any number of workers.
 using System.Diagnostics;
+using Dpt.Numerics;
 
 namespace Dpt.Model;
 
@@ -17,9 +18,19 @@ public sealed class Mlp
         Layout = spec.CreateLayout();
         _weights = Enumerable.Range(1, spec.LayerCount).Select(l => Layout[$"dense{l}.weight"]).ToArray();
         _biases = Enumerable.Range(1, spec.LayerCount).Select(l => Layout[$"dense{l}.bias"]).ToArray();
+        var first = _weights[0];
+        BackwardBoundaries = Enumerable.Range(0, (first.Columns + ColumnPanels.Width - 1) / ColumnPanels.Width)
+            .Select(q => first.Offset + q * ColumnPanels.Width * first.Rows)
+            .Append(_biases[0].Offset)
+            .Concat(_weights.Skip(1).Select(w => w.Offset))
+            .ToArray();
     }
 
     public MlpSpec Spec { get; }
+
+    /// <summary>The offsets at which <see cref="Backward"/> with a frontier can report, ascending: each column panel
+    /// of the first layer's weights, the first layer's bias, and the weights of each layer above.</summary>
+    public IReadOnlyList<int> BackwardBoundaries { get; }
 
     public ParameterLayout Layout { get; }
 
@@ -65,8 +76,9 @@ public sealed class Mlp
     /// The second half of <see cref="ComputeGradient"/>: backward from the loss gradient that <see cref="ForwardLoss"/>
     /// left in <paramref name="workspace"/>, with the same parameters, input and batch.
     /// </summary>
+    /// <param name="frontier">Told as each part of the gradient is done, from the buffer's end down to offset 0; null for none.</param>
     public void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int batch, MlpWorkspace workspace, Span<float> gradient,
-        bool accumulate = false)
+        bool accumulate = false, IGradientFrontier? frontier = null)
     {
         CheckBatch(parameters, input, batch, workspace);
         CheckGradient(gradient);
@@ -76,11 +88,50 @@ public sealed class Mlp
             int inputs = Spec.LayerSizes[l], outputs = Spec.LayerSizes[l + 1];
             ReadOnlySpan<float> below = l == 0 ? input.Slice(0, batch * inputs) : workspace.Activations[l - 1].AsSpan(0, batch * inputs);
             Span<float> dBelow = l == 0 ? default : workspace.DeltaBelow.AsSpan(0, batch * inputs);
-            DenseLayer.Backward(below, _weights[l].Of(parameters), workspace.Delta.AsSpan(0, batch * outputs),
-                _weights[l].Of(gradient), _biases[l].Of(gradient), dBelow, batch, inputs, outputs, accumulate);
+            ReadOnlySpan<float> dZ = workspace.Delta.AsSpan(0, batch * outputs);
+            if (l == 0 && frontier is not null)
+            {
+                FirstLayerInBlocks(input.Slice(0, batch * inputs), dZ, gradient, batch, accumulate, frontier);
+                break;
+            }
+            DenseLayer.Backward(below, _weights[l].Of(parameters), dZ, _weights[l].Of(gradient), _biases[l].Of(gradient), dBelow,
+                batch, inputs, outputs, accumulate);
+            // The layout runs weight, bias, layer after layer: this layer's tensors and all above are done, and its
+            // weights were read for the last time by dInput.
+            frontier?.Reached(_weights[l].Offset);
             if (l == 0) break;
             Activations.Backward(Spec.Hidden, below, dBelow, dBelow, Spec.LeakySlope);
             (workspace.Delta, workspace.DeltaBelow) = (workspace.DeltaBelow, workspace.Delta);
+        }
+    }
+
+    /// <summary>The first layer's bias gradient, then its weight gradient in blocks of output columns ending at the
+    /// frontier's cuts, highest first, each reported when done (the first layer computes no input gradient, so
+    /// its weights are not read by backward at all).</summary>
+    private void FirstLayerInBlocks(ReadOnlySpan<float> input, ReadOnlySpan<float> dZ, Span<float> gradient, int batch, bool accumulate,
+        IGradientFrontier frontier)
+    {
+        var weight = _weights[0];
+        int inputs = weight.Rows, outputs = weight.Columns;
+        DenseLayer.BiasGradient(dZ, _biases[0].Of(gradient), batch, outputs, accumulate);
+        frontier.Reached(_biases[0].Offset);
+        var dWeight = weight.Of(gradient);
+        int end = outputs;
+        var cuts = frontier.Cuts;
+        for (int i = cuts.Length - 1; i >= -1; i--)
+        {
+            int start = 0;
+            if (i >= 0)
+            {
+                int into = cuts[i] - weight.Offset;
+                // Only a cut on a column panel start strictly inside the weights ends a block.
+                if (into <= 0 || into >= weight.Length || into % (ColumnPanels.Width * inputs) != 0) continue;
+                start = into / inputs;
+                if (start >= end) continue;
+            }
+            DenseLayer.WeightGradientColumns(input, dZ, dWeight, batch, inputs, outputs, start, end - start, accumulate);
+            frontier.Reached(weight.Offset + start * inputs);
+            end = start;
         }
     }
 

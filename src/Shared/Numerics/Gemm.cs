@@ -68,12 +68,26 @@ public static unsafe class Gemm
     /// A is (K, M), B is (K, N), C is (M, N).
     /// </summary>
     public static void MatMulTransA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        bool accumulate = false, GemmPath path = GemmPath.Auto, MatrixStorage cStorage = MatrixStorage.RowMajor) =>
+        MatMulTransA(a, b, n, c, m, n, k, accumulate, path, cStorage);
+
+    /// <summary>
+    /// As <see cref="MatMulTransA(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, GemmPath, MatrixStorage)"/>,
+    /// with B's rows <paramref name="bRowStride"/> apart: B is then columns of a wider matrix, as when a weight
+    /// gradient is computed a block of output columns at a time. Each element of C is the same sum, in the same
+    /// order, as in the product of the whole matrix.
+    /// </summary>
+    public static void MatMulTransA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int bRowStride, Span<float> c, int m, int n, int k,
         bool accumulate = false, GemmPath path = GemmPath.Auto, MatrixStorage cStorage = MatrixStorage.RowMajor)
     {
-        Check(a, b, c, m, n, k, k, m, k, n);
+        if (bRowStride < n) throw new ArgumentOutOfRangeException(nameof(bRowStride), bRowStride, $"must be at least the {n} columns of B");
+        Check(a, default, c, m, n, k, k, m, 0, 0);
+        long bNeeds = k == 0 || n == 0 ? 0 : (long)(k - 1) * bRowStride + n;
+        if (b.Length < bNeeds)
+            throw new ArgumentException($"B has {b.Length} elements; ({k}, {n}) with rows {bRowStride} apart needs {bNeeds}", nameof(b));
         if (m == 0 || n == 0) return;
         fixed (float* pa = a, pb = b, pc = c)
-            Multiply(path, pa, 1, m, pb, n, 1, BStorage.Strided, pc, cStorage == MatrixStorage.ColumnPanels, m, n, k, null, accumulate);
+            Multiply(path, pa, 1, m, pb, bRowStride, 1, BStorage.Strided, pc, cStorage == MatrixStorage.ColumnPanels, m, n, k, null, accumulate);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 // One received message being assembled: the envelope's lengths decide, before any payload byte
 // arrives, where each byte goes (header buffer or a tensor's float[]), so tensor bytes are copied
-// once, from the receive buffer straight into the array the serializer hands to the message.
+// once, from the receive buffer straight into the array the serializer hands to the message (a
+// ReceiveBuffers lease, which the consuming actor may hand back).
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Dpt.Actors;
@@ -33,7 +34,7 @@ internal sealed class InboundMessage : IWireReader
         Remaining = total;
         bool keep = serializer is not null;
         _header = keep ? new byte[envelope.HeaderLength] : [];
-        _tensors = keep ? envelope.TensorLengths.Select(length => new float[length / sizeof(float)]).ToArray() : [];
+        _tensors = keep ? envelope.TensorLengths.Select(length => ReceiveBuffers.Rent((int)(length / sizeof(float)))).ToArray() : [];
         _tensorTaken = new bool[_tensors.Length];
         if (keep) SkipEmptySegments();
     }

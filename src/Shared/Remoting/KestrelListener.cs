@@ -88,7 +88,7 @@ internal sealed class KestrelListener(RemoteSettings settings, ILoggerFactory lo
     }
 
     /// <summary>The host's lifetime does nothing: the transport is stopped by its owner, not by Ctrl+C.</summary>
-    private sealed class NoLifetime : IHostLifetime
+    internal sealed class NoLifetime : IHostLifetime
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

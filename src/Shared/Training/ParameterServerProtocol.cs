@@ -54,6 +54,28 @@ public sealed record ParameterServerShard(IActorRef Server, int Offset, int Coun
         return ranges;
     }
 
+    /// <summary>
+    /// Splits <paramref name="length"/> parameters into <paramref name="shards"/> contiguous ranges that start only at
+    /// <paramref name="boundaries"/> (ascending offsets), each cut the boundary nearest an even split. With the
+    /// offsets where backward reports progress (<see cref="Mlp.BackwardBoundaries"/>), a worker can push each range as
+    /// soon as backward is past it. Fewer ranges when there are fewer boundaries than cuts.
+    /// </summary>
+    public static IReadOnlyList<(int Offset, int Count)> Ranges(int length, int shards, IReadOnlyList<int> boundaries)
+    {
+        if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), length, "must be positive");
+        if (shards <= 0) throw new ArgumentOutOfRangeException(nameof(shards), shards, "must be positive");
+        var starts = new List<int> { 0 };
+        for (int k = 1; k < shards; k++)
+        {
+            long even = (long)length * k / shards;
+            int best = -1;
+            foreach (int b in boundaries)
+                if (b > starts[^1] && b < length && (best < 0 || Math.Abs(b - even) < Math.Abs(best - even))) best = b;
+            if (best > 0) starts.Add(best);
+        }
+        return starts.Select((start, i) => (start, (i + 1 < starts.Count ? starts[i + 1] : length) - start)).ToList();
+    }
+
     public override string ToString() => $"{Server.Path} [{Offset},{Offset + Count})";
 }
 

@@ -49,7 +49,12 @@ public static class TrainingEvents
     /// <summary>One applied step, as reported in <see cref="StepsCompleted"/>; <see cref="Timestamp"/> is
     /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the coordinator learned of it.</summary>
     public sealed record StepCompleted(long Step, int Epoch, int StepInEpoch, int StepsPerEpoch, BatchMetrics Metrics,
-        float LearningRate, StepTimes Times, int Workers, long Timestamp);
+        float LearningRate, StepTimes Times, int Workers, long Timestamp)
+    {
+        /// <summary>The step's accepted shards: which worker computed which samples, and how long it took (per-worker
+        /// throughput for the dashboard); empty where a report does not carry them.</summary>
+        public IReadOnlyList<ShardReport> Shards { get; init; } = [];
+    }
 
     /// <summary>Sent by the coordinator to its listener after each epoch's evaluation.</summary>
     public sealed record EpochCompleted(EpochReport Report);

@@ -165,7 +165,7 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
 
         var result = await DptProcess.RunAsync("train", "--resume", folder, "--epochs", "5", "--lr", "0.5");
 
-        DptAssert.UsageError(result, "--lr", "'0.5'", "only --epochs (the new total), --json, --timeline and the cluster-mode options go with --resume");
+        DptAssert.UsageError(result, "--lr", "'0.5'", "only --epochs (the new total), --json, --timeline, --dashboard and the cluster-mode options go with --resume");
         Assert.Equal(before, Contents());
     }
 

@@ -2,6 +2,8 @@ using Dpt.Coordinator.ParameterServer;
 using Dpt.Model;
 using Dpt.Numerics;
 using Dpt.Optimization;
+using Dpt.Remoting;
+using System.Runtime.InteropServices;
 using Dpt.Training;
 using static Dpt.Training.ParameterServerProtocol;
 
@@ -308,5 +310,36 @@ public class ParameterServerStateSpec
             }
         }
         for (int i = 0; i < reference.Length; i++) Assert.Equal(reference[i], state.Parameters[i], 1e-4f);
+    }
+
+    [Fact]
+    public void Received_gradients_must_go_back_to_the_receive_pool_once_applied_or_refused()
+    {
+        var layout = new MlpSpec([128, 128, 2], Activation.Relu, OutputLoss.SoftmaxCrossEntropy).CreateLayout();
+        Assert.True(layout.Length >= ReceiveBuffers.MinPooledLength);
+        var opt = new OptimizerOptions { Kind = OptimizerKind.Sgd }.Create();
+        var state = new ParameterServerState(layout, new float[layout.Length], opt, opt.CreateState(layout.Length),
+            LearningRateSchedule.Constant(0.1f), null, stepsPerEpoch: 10);
+        var batch = new SampleRange(0, 4);
+        PushGradients Received(SampleRange shard)
+        {
+            var lease = ReceiveBuffers.Rent(layout.Length);
+            Array.Fill(lease, 1f);
+            return new PushGradients(0, 0, batch, shard, "w", 0, lease, new BatchMetrics(0, 0, shard.Count), default);
+        }
+        float[] ArrayOf(PushGradients push) => MemoryMarshal.TryGetArray(push.Gradient, out var segment) ? segment.Array! : [];
+
+        var first = Received(new SampleRange(0, 2));
+        Assert.Equal(PushOutcome.Accepted, state.Accept(first));
+        Assert.True(ReceiveBuffers.IsLeased(ArrayOf(first)));
+        var overlapping = Received(new SampleRange(1, 2));
+        Assert.Equal(PushOutcome.Duplicate, state.Accept(overlapping));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(overlapping)));
+        var second = Received(new SampleRange(2, 2));
+        Assert.Equal(PushOutcome.Completed, state.Accept(second));
+        state.ApplyStep();
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(first)));
+        Assert.False(ReceiveBuffers.IsLeased(ArrayOf(second)));
+        Assert.All(state.Parameters, p => Assert.Equal(-0.1f * 2 / 4, p, 1e-6f)); // SGD: lr · (1 + 1) / batch
     }
 }

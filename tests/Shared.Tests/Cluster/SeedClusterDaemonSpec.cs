@@ -112,6 +112,24 @@ public class SeedClusterDaemonSpec(ITestOutputHelper output) : TestKit.TestKit(o
     }
 
     [Fact]
+    public void The_leader_must_know_how_long_ago_each_member_last_answered_a_heartbeat_counting_its_Join_as_the_first()
+    {
+        // A clock that moves only when told: the times are exact, and no detector sees time pass on its own.
+        long now = TimeSpan.FromSeconds(100).Ticks;
+        var cluster = Dpt.Cluster.Cluster.StartSeed(Sys, Peer.FastOptions, null, null, null, () => Interlocked.Read(ref now));
+        Assert.Null(cluster.SinceHeartbeat(Peer.Node(1).Address));
+
+        Joined(cluster, Peer.Node(1), answering: false);
+        Joined(cluster, Peer.Node(2));
+        Assert.Equal(TimeSpan.Zero, cluster.SinceHeartbeat(Peer.Node(1).Address));
+        Interlocked.Add(ref now, TimeSpan.FromSeconds(3).Ticks);
+
+        Assert.Equal(TimeSpan.FromSeconds(3), cluster.SinceHeartbeat(Peer.Node(1).Address)); // silent since its Join
+        AwaitAssert(() => Assert.Equal(TimeSpan.Zero, cluster.SinceHeartbeat(Peer.Node(2).Address)), Generous); // answers at the new time
+        Assert.Null(cluster.SinceHeartbeat(Peer.Node(3).Address));
+    }
+
+    [Fact]
     public void A_silent_member_must_become_unreachable_then_be_downed_and_removed_and_watchers_of_its_actors_get_Terminated()
     {
         var remoting = new FakeRemoting(Sys.Provider);

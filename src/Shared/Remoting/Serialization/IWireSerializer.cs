@@ -58,7 +58,8 @@ public interface IWireReader
     /// <summary>How many tensors follow the header.</summary>
     int TensorCount { get; }
 
-    /// <summary>Tensor <paramref name="index"/> (0-based) in a new array of its length.</summary>
+    /// <summary>Tensor <paramref name="index"/> (0-based) in an array of its length: a <see cref="ReceiveBuffers"/> lease,
+    /// which the message's consumer may return once it no longer reads it.</summary>
     float[] ReadTensor(int index);
 
     /// <summary>The ref a <see cref="IWireWriter.ToWire"/> string names (resolved through the actor system,
