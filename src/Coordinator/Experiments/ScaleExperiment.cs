@@ -84,8 +84,9 @@ public static class ScaleExperiment
         var t = o.Training;
         var settings = new List<KeyValuePair<string, string>>
         {
-            new("mode", network?.Mode ?? "local: every worker a thread of this process, parameter-server shards one per worker up to the cores"),
+            new("mode", network?.Mode ?? "local: every worker a thread of this process"),
             new("workers", string.Join(",", counts)),
+            new("parameter-server shards", string.Join(",", setups.Select(s => s.CreateParameterServerStates(s.Options.ParameterServerShardsOrDefault).Count))),
             new("scaling", o.Scaling == ScalingMode.Strong ? $"strong: global batch {o.Batch}" : $"weak: {o.Batch} samples per worker"),
             new("data set", t.Dataset + (t.Dataset is "fashion-mnist" or "mnist" or "csv" ? "" : $" ({t.SyntheticCount} synthetic samples)")),
             new("model", setups[0].Model.Spec.ToString()),
