@@ -1,5 +1,6 @@
 // `dpt experiment scale`: the same training at each worker count, measured, as a report folder. Local mode runs
-// in this process; cluster mode is not implemented yet and says so.
+// the workers as threads of this process; cluster mode as dpt-worker processes on this machine joined to this
+// one, over loopback or over links it emulates (--link).
 using System.CommandLine;
 using System.Globalization;
 using Dpt.CommandLine;
@@ -15,7 +16,11 @@ internal static class ExperimentScaleCommand
     private static readonly Option<int[]> Workers = CliOptions.IntList("--workers", [1, 2],
         "Worker counts, comma-separated: the same training runs once for each, in this order", $"comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
     private static readonly Option<string> Mode = CliOptions.String("--mode", "local",
-        "local (every worker a thread of this process) or cluster (not implemented yet)");
+        "local (every worker a thread of this process) or cluster (every worker a dpt-worker process on this machine, joined to the coordinator in this process)");
+    private static readonly Option<string?> Link = CliOptions.OptionalString("--link",
+        "Cluster mode: the link to emulate between the coordinator and each worker process: rate=<n>kbit|mbit|gbit (each worker in a network namespace, "
+        + "its veth pair shaped by tc; needs root), delay=<n>us|ms (added to every message by the transport), or both, e.g. rate=1gbit,delay=0.5ms "
+        + "[default: loopback, nothing emulated]");
     private static readonly Option<int?> GlobalBatch = CliOptions.OptionalInt("--global-batch",
         $"Strong scaling: this global batch, split over the workers [default: {Defaults.BatchSize} unless --batch-per-worker is given]", TrainingOptionsValidator.Accepted.BatchSize);
     private static readonly Option<int?> BatchPerWorker = CliOptions.OptionalInt("--batch-per-worker",
@@ -37,7 +42,7 @@ internal static class ExperimentScaleCommand
         var command = new Command("scale",
             "Run the same training for each worker count and report samples/s, the step time split, speedup, efficiency and accuracy against time. "
             + $"Progress goes to standard error; Ctrl-C stops (exit code {CliProgram.Interrupted}).");
-        foreach (var option in new Option[] { Workers, Mode, GlobalBatch, BatchPerWorker, Epochs, Steps, TargetAccuracy, Dataset, Data, Samples, Layers, LearningRate, Seed, Output })
+        foreach (var option in new Option[] { Workers, Mode, Link, GlobalBatch, BatchPerWorker, Epochs, Steps, TargetAccuracy, Dataset, Data, Samples, Layers, LearningRate, Seed, Output })
             command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
@@ -48,10 +53,16 @@ internal static class ExperimentScaleCommand
         int[] workers = r.GetValue(Workers)!;
         if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
-        string mode = r.GetValue(Mode)!;
-        if (mode == "cluster")
-            throw new InvalidOptionException("--mode", mode, "expected local: cluster mode is not implemented yet for dpt experiment scale");
-        if (mode != "local") throw new InvalidOptionException("--mode", mode, "expected local or cluster (cluster is not implemented yet)");
+        string modeText = r.GetValue(Mode)!;
+        var mode = modeText switch
+        {
+            "local" => ExperimentMode.Local,
+            "cluster" => ExperimentMode.Cluster,
+            _ => throw new InvalidOptionException("--mode", modeText, "expected local or cluster"),
+        };
+        var link = r.GetValue(Link) is { } linkText ? LinkEmulation.Parse(linkText) : null;
+        if (link is not null && mode != ExperimentMode.Cluster)
+            throw new InvalidOptionException("--link", r.GetValue(Link)!, "expected it with --mode cluster only: local mode has no network to emulate");
 
         int? global = r.GetValue(GlobalBatch), perWorker = r.GetValue(BatchPerWorker);
         if (global is not null && perWorker is not null)
@@ -79,11 +90,11 @@ internal static class ExperimentScaleCommand
             // With --steps the epochs only bound the run: the step limit ends it.
             Epochs = epochs ?? (steps is null ? 1 : TrainingOptionsValidator.MaxEpochs),
         };
-        var options = new ScaleOptions(workers, training, scaling, batch, steps, r.GetValue(TargetAccuracy));
+        var options = new ScaleOptions(workers, training, scaling, batch, steps, r.GetValue(TargetAccuracy)) { Mode = mode, Link = link };
         foreach (int n in workers) TrainingOptionsValidator.Validate(options.For(n));
         string output = ExperimentCommand.OutputDirectory(r.GetValue(Output), "scale");
 
-        Console.Error.WriteLine($"experiment: {workers.Length} configuration(s), workers {string.Join(",", workers)}, "
+        Console.Error.WriteLine($"experiment: {modeText} mode, {workers.Length} configuration(s), workers {string.Join(",", workers)}, "
                                 + (scaling == ScalingMode.Strong ? $"global batch {batch}" : $"{batch} samples per worker")
                                 + $", {(steps is { } s ? $"{s} steps" : $"{training.Epochs} epoch(s)")} each, data set {training.Dataset}");
         ExperimentReport report;
@@ -98,7 +109,7 @@ internal static class ExperimentScaleCommand
                 last = DateTime.UtcNow;
                 if (Console.IsErrorRedirected) Console.Error.WriteLine(p);
                 else Console.Error.Write($"\r{p}   ");
-            }, cancellation);
+            }, cancellation, notice: Console.Error.WriteLine);
         }
         finally
         {

@@ -40,7 +40,7 @@ public sealed class CliHelp : SynchronousCommandLineAction
 
         Section(text, "Arguments:", command.Arguments.Select(a => ($"<{a.Name}>", a.Description ?? "")).ToList(), width);
         Section(text, "Commands:", command.Subcommands.Select(c => (c.Name, c.Description ?? "")).ToList(), width);
-        var options = command.Options.Where(o => o is not HelpOption)
+        var options = command.Options.Where(o => o is not HelpOption && !o.Hidden)
             .Select(o => (Label(o), o.Description ?? ""))
             .Append(("-h, --help", "Show this help"))
             .ToList();

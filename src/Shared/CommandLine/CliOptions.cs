@@ -82,6 +82,13 @@ public static class CliOptions
     public static Option<bool> Flag(string name, string description) =>
         new(name) { Description = description };
 
+    /// <summary>Leaves <paramref name="option"/> out of --help: for options meant for experiments and tests only.</summary>
+    public static T Hidden<T>(T option) where T : Option
+    {
+        option.Hidden = true;
+        return option;
+    }
+
     /// <summary>What <paramref name="option"/> accepts, e.g. "an integer from 1 to 256" ("a value" for one made elsewhere).</summary>
     public static string Accepted(Option option) => AcceptedValues.GetValueOrDefault(option, "a value");
 

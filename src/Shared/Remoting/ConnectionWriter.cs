@@ -102,11 +102,11 @@ internal sealed class ConnectionWriter
         }
     }
 
+    /// <summary>Holds the message until the send delay has passed since it was queued: a one-way latency that does not
+    /// add up over the messages queued behind it.</summary>
     private void WaitForSendDelay(OutboundMessage message)
     {
-        if (_sendDelayTicks == 0) return;
-        long wait = message.EnqueuedAt + _sendDelayTicks - Stopwatch.GetTimestamp();
-        if (wait > 0) Thread.Sleep(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+        if (_sendDelayTicks != 0) PreciseSleep.Until(message.EnqueuedAt + _sendDelayTicks);
     }
 
     private void Flush()

@@ -33,13 +33,17 @@ internal static class WorkerCommand
         "Exit when the coordinator removes this node (e.g. after it was unreachable) instead of joining again as a new member");
     private static readonly Option<double> ConnectTimeout = CliOptions.Double("--connect-timeout", 60,
         "Seconds to keep trying to reach the coordinator before giving up", "a number of seconds from 1 to 86400");
+    // Hidden from --help: latency emulation for dpt experiment scale --link and the specs, not for a real cluster.
+    private static readonly Option<int> SendDelay = CliOptions.Hidden(CliOptions.Int("--send-delay-us", 0,
+        "Experiments only: hold every message this node sends for this many microseconds before it goes out (one-way latency)",
+        "an integer from 0 to 10000000"));
 
     public static RootCommand Create()
     {
         var root = new RootCommand("dpt-worker: a worker node of a dpt cluster. It joins the coordinator started with 'dpt train --listen', receives "
                                    + "the run's model and (unless --data-dir is given) its data, and computes gradients until the run ends. "
                                    + "Ctrl-C or SIGTERM leaves the cluster gracefully (the coordinator hands this node's work to the others).");
-        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout }
+        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout, SendDelay }
                      .Concat(ClusterCliOptions.All))
             root.Options.Add(option);
         root.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
@@ -95,6 +99,9 @@ internal static class WorkerCommand
         double timeout = r.GetValue(ConnectTimeout);
         if (timeout is < 1 or > 86400 || double.IsNaN(timeout))
             throw new InvalidOptionException("--connect-timeout", timeout.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected a number of seconds from 1 to 86400");
+        int delay = r.GetValue(SendDelay);
+        if (delay is < 0 or > 10_000_000)
+            throw new InvalidOptionException("--send-delay-us", delay.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected an integer from 0 to 10000000");
         if (r.GetValue(DataDir) is { } dir && !Directory.Exists(dir))
             throw new InvalidOptionException("--data-dir", dir, "expected an existing directory holding the data set's files");
         return new WorkerNodeOptions
@@ -108,6 +115,7 @@ internal static class WorkerCommand
                 TlsCertificate = r.GetValue(TlsCert),
                 TlsKey = r.GetValue(TlsKey),
                 Cluster = ClusterCliOptions.Bind(r) with { JoinTimeout = TimeSpan.FromSeconds(timeout) },
+                SendDelay = TimeSpan.FromMicroseconds(delay),
             },
             Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
             Workers = workers,

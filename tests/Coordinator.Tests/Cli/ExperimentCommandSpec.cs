@@ -74,7 +74,9 @@ public sealed class ExperimentCommandSpec
     }
 
     [Theory]
-    [InlineData(new[] { "--mode", "cluster" }, "--mode", "not implemented yet")]
+    [InlineData(new[] { "--mode", "remote" }, "--mode", "expected local or cluster")]
+    [InlineData(new[] { "--link", "delay=1ms" }, "--link", "with --mode cluster only")]
+    [InlineData(new[] { "--mode", "cluster", "--link", "rate=1gb" }, "--link", "'gb' is not a rate unit (kbit, mbit or gbit)")]
     [InlineData(new[] { "--global-batch", "64", "--batch-per-worker", "32" }, "--batch-per-worker", "not both")]
     [InlineData(new[] { "--steps", "1" }, "--steps", "an integer >= 2")]
     [InlineData(new[] { "--workers", "0" }, "--workers", "an integer from 1 to 256")]

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Dpt.Coordinator.Experiments;
 using Dpt.Coordinator.Tests.Cli;
 
 namespace Dpt.Coordinator.Tests.Cluster;
@@ -11,111 +12,12 @@ namespace Dpt.Coordinator.Tests.Cluster;
 /// <summary>A fact that creates network namespaces: skipped, with the reason, where it cannot.</summary>
 public sealed class NetworkNamespaceFactAttribute : FactAttribute
 {
+    // Asked once per test run: the answer makes and deletes a namespace.
+    private static readonly Lazy<string?> Why = new(NetworkNamespaces.Unavailable);
+
     public NetworkNamespaceFactAttribute()
     {
-        if (!OperatingSystem.IsLinux()) Skip = "network namespaces are Linux only";
-        else if (!IsRoot()) Skip = "creating network namespaces needs root (run the tests as root to include this multi-host spec)";
-        else if (NetworkNamespaces.Ip is null) Skip = "the ip command (iproute2) is not installed";
-        else if (NetworkNamespaces.Probe() is { } error) Skip = $"cannot create a network namespace here: {error}";
-    }
-
-    private static bool IsRoot()
-    {
-        // "Uid: real effective saved filesystem"
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-        return line.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2] == "0";
-    }
-}
-
-/// <summary>The namespaces of one spec, deleted (with their veth pairs and processes) on Dispose.</summary>
-internal sealed class NetworkNamespaces : IDisposable
-{
-    public static readonly string? Ip = new[] { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" }.FirstOrDefault(File.Exists);
-
-    private readonly string _id = Convert.ToHexString(Guid.NewGuid().ToByteArray())[..6].ToLowerInvariant();
-    private readonly List<string> _created = new();
-    private readonly List<NamespacedProcess> _processes = new();
-
-    /// <summary>Null when a namespace can be created and deleted, else what ip said.</summary>
-    public static string? Probe()
-    {
-        string name = $"dpt-probe-{Guid.NewGuid().ToString("N")[..6]}";
-        var (code, output) = Run(["netns", "add", name]);
-        if (code != 0) return output.Trim();
-        Run(["netns", "delete", name]);
-        return null;
-    }
-
-    /// <summary>The coordinator's namespace, made by <see cref="Create"/>.</summary>
-    public string Coordinator => $"dpt-c-{_id}";
-
-    public string Worker(int k) => $"dpt-w{k}-{_id}";
-
-    /// <summary>10.77.k.1 in the coordinator's namespace, facing worker k.</summary>
-    public static string CoordinatorAddress(int k) => $"10.77.{k}.1";
-
-    /// <summary>Worker k's own address, routed to the others through the coordinator's namespace.</summary>
-    public static string WorkerAddress(int k) => $"10.77.{k}.2";
-
-    /// <summary>The coordinator's namespace and <paramref name="workers"/> worker namespaces, each worker's linked
-    /// to the coordinator's by a veth pair, its default route through it (IP forwarding on there).</summary>
-    public void Create(int workers)
-    {
-        Add(Coordinator);
-        Must(["-n", Coordinator, "link", "set", "lo", "up"]);
-        Must(["netns", "exec", Coordinator, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
-        for (int k = 1; k <= workers; k++)
-        {
-            string worker = Worker(k), near = $"dptc{k}{_id}", far = $"dptw{k}{_id}";
-            Add(worker);
-            Must(["-n", worker, "link", "set", "lo", "up"]);
-            Must(["link", "add", near, "netns", Coordinator, "type", "veth", "peer", "name", far, "netns", worker]);
-            Must(["-n", Coordinator, "addr", "add", $"{CoordinatorAddress(k)}/24", "dev", near]);
-            Must(["-n", Coordinator, "link", "set", near, "up"]);
-            Must(["-n", worker, "addr", "add", $"{WorkerAddress(k)}/24", "dev", far]);
-            Must(["-n", worker, "link", "set", far, "up"]);
-            Must(["-n", worker, "route", "add", "default", "via", CoordinatorAddress(k)]);
-        }
-    }
-
-    /// <summary>Starts <c>dotnet DLL args</c> in namespace <paramref name="ns"/>.</summary>
-    public NamespacedProcess Start(string ns, string dll, IReadOnlyList<string> args)
-    {
-        var process = new NamespacedProcess(Ip!, ["netns", "exec", ns, DotnetHost, dll, .. args]);
-        _processes.Add(process);
-        return process;
-    }
-
-    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    private void Add(string ns)
-    {
-        Must(["netns", "add", ns]);
-        _created.Add(ns);
-    }
-
-    private static void Must(string[] args)
-    {
-        var (code, output) = Run(args);
-        if (code != 0) throw new InvalidOperationException($"ip {string.Join(" ", args)} failed ({code}): {output.Trim()}");
-    }
-
-    private static (int Code, string Output) Run(string[] args)
-    {
-        var start = new ProcessStartInfo(Ip!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result + error);
-    }
-
-    public void Dispose()
-    {
-        foreach (var process in _processes) process.Dispose();
-        // Deleting a namespace deletes the veth ends in it, and with them their peers.
-        foreach (string ns in Enumerable.Reverse(_created)) Run(["netns", "delete", ns]);
+        if (Why.Value is { } why) Skip = $"{why} (run the tests as root on Linux to include the network-namespace specs)";
     }
 }
 
@@ -125,10 +27,10 @@ internal sealed class NamespacedProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new(), _error = new();
 
-    public NamespacedProcess(string ip, IReadOnlyList<string> args)
+    public NamespacedProcess(IReadOnlyList<string> args)
     {
-        var start = new ProcessStartInfo(ip) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) start.ArgumentList.Add(a);
+        var start = new ProcessStartInfo(args[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args.Skip(1)) start.ArgumentList.Add(a);
         Command = string.Join(" ", args);
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
@@ -179,27 +81,28 @@ internal sealed class NamespacedProcess : IDisposable
 [Collection(DptProcesses.Name)]
 public sealed class NetworkNamespaceSpec : IDisposable
 {
-    private readonly NetworkNamespaces _namespaces = new();
+    private readonly List<NamespacedProcess> _processes = new();
     private readonly TempDirectory _temp = new();
+    private NetworkNamespaces? _namespaces;
 
     [NetworkNamespaceFact]
     public async Task Workers_in_other_network_namespaces_must_join_by_their_own_addresses_and_train_to_the_end()
     {
         const int workers = 2;
-        _namespaces.Create(workers);
+        var namespaces = _namespaces = NetworkNamespaces.Create(workers, ownHub: true);
         string secret = Path.Combine(_temp.Path, "secret");
         File.WriteAllText(secret, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         string bin = AppContext.BaseDirectory;
-        string coordinatorAt = NetworkNamespaces.CoordinatorAddress(1);
+        string coordinatorAt = namespaces.HubAddress(1);
 
-        var coordinator = _namespaces.Start(_namespaces.Coordinator, Path.Combine(bin, "dpt.dll"),
+        var coordinator = Start(namespaces.Hub!, Path.Combine(bin, "dpt.dll"),
         [
             "train", "--listen", "0.0.0.0:4053", "--public-host", coordinatorAt, "--secret-file", secret, "--min-workers", $"{workers}",
             "--dataset", "blobs", "--epochs", "3", "--batch-size", "64", "--layers", "32", "--output", Path.Combine(_temp.Path, "runs"), "--json",
         ]);
-        var joined = Enumerable.Range(1, workers).Select(k => _namespaces.Start(_namespaces.Worker(k), Path.Combine(bin, "dpt-worker.dll"),
+        var joined = Enumerable.Range(1, workers).Select(k => Start(namespaces.Worker(k), Path.Combine(bin, "dpt-worker.dll"),
         [
-            "--join", $"{coordinatorAt}:4053", "--listen", $"{NetworkNamespaces.WorkerAddress(k)}:0", "--secret-file", secret,
+            "--join", $"{coordinatorAt}:4053", "--listen", $"{namespaces.WorkerAddress(k)}:0", "--secret-file", secret,
             "--cache-dir", Path.Combine(_temp.Path, $"cache-{k}"), "--connect-timeout", "60",
         ])).ToList();
 
@@ -212,7 +115,7 @@ public sealed class NetworkNamespaceSpec : IDisposable
         for (int k = 1; k <= workers; k++)
         {
             // The coordinator saw worker k join from its namespace's address.
-            string address = Regex.Escape(NetworkNamespaces.WorkerAddress(k));
+            string address = Regex.Escape(namespaces.WorkerAddress(k));
             Assert.Matches(new Regex($@"dpt://dpt@{address}:\d+#-?\d+ joined with roles \[worker\]"), coordinator.Error);
             int? workerExit = await joined[k - 1].WaitForExitAsync(TimeSpan.FromSeconds(20));
             Assert.True(workerExit == 0, $"worker {k} exited with {workerExit?.ToString() ?? "nothing (still running)"}\n{all}");
@@ -220,9 +123,67 @@ public sealed class NetworkNamespaceSpec : IDisposable
         }
     }
 
+    [NetworkNamespaceFact]
+    public void Namespaces_must_be_shaped_as_asked_and_gone_after_dispose_with_their_links_and_those_of_a_killed_run()
+    {
+        // A namespace as a killed run would leave it: its process (pid 999999999 exceeds any pid_max) is gone.
+        const string stale = "dpt-999999999-abcd-w1";
+        Assert.Equal(0, Ip(["netns", "add", stale]).Code);
+        var namespaces = _namespaces = NetworkNamespaces.Create(2, bitsPerSecond: 100e6);
+
+        Assert.Contains(stale, namespaces.Stale);
+        Assert.Null(namespaces.Hub);
+        var listed = Ip(["netns", "list"]).Output;
+        Assert.DoesNotContain(stale, listed);
+        Assert.All(namespaces.Names, name => Assert.Contains(name, listed));
+        Assert.Equal([namespaces.Worker(1), namespaces.Worker(2)], namespaces.Names);
+        // Worker 2 reaches the hub's address facing worker 1: the coordinator listens at one address for all.
+        Assert.Equal(0, Ip(["-n", namespaces.Worker(2), "route", "get", namespaces.HubAddress(1)]).Code);
+        string qdisc = Run(NetworkNamespaces.Tc!, ["-n", namespaces.Worker(1), "qdisc", "show"]).Output;
+        Assert.Contains("tbf", qdisc);
+        Assert.Contains("rate 100Mbit", qdisc);
+        string links = Ip(["-o", "link", "show"]).Output;
+        string id = namespaces.Worker(1)[^7..^3]; // the run's four hex digits in dpt-PID-ID-w1
+        Assert.Contains($"dpt{id}h1", links);
+        Assert.Contains("rate 100Mbit", Run(NetworkNamespaces.Tc!, ["qdisc", "show", "dev", $"dpt{id}h1"]).Output);
+
+        namespaces.Dispose();
+
+        listed = Ip(["netns", "list"]).Output;
+        Assert.All(namespaces.Names, name => Assert.DoesNotContain(name, listed));
+        Assert.DoesNotContain($"dpt{id}h", Ip(["-o", "link", "show"]).Output);
+    }
+
+    [Fact]
+    public void Unavailable_must_say_why_namespaces_cannot_be_made()
+    {
+        Assert.Equal("network namespaces are Linux only", NetworkNamespaces.Unavailable(linux: false, 0, "/sbin/ip", () => null));
+        Assert.Equal("creating network namespaces needs root, and this process runs as uid 1000",
+            NetworkNamespaces.Unavailable(linux: true, 1000, "/sbin/ip", () => null));
+        Assert.Equal("the ip command (iproute2) is not installed", NetworkNamespaces.Unavailable(linux: true, 0, null, () => null));
+        Assert.Equal("ip netns add failed: mount --make-shared /run/netns failed: Operation not permitted",
+            NetworkNamespaces.Unavailable(linux: true, 0, "/sbin/ip", () => "mount --make-shared /run/netns failed: Operation not permitted"));
+        Assert.Null(NetworkNamespaces.Unavailable(linux: true, 0, "/sbin/ip", () => null));
+    }
+
+    private static (int Code, string Output) Ip(string[] args) => Run(NetworkNamespaces.Ip!, args);
+
+    private static (int Code, string Output) Run(string program, string[] args) => NetworkNamespaces.Run(program, args);
+
+    /// <summary>Starts <c>dotnet DLL args</c> in namespace <paramref name="ns"/>.</summary>
+    private NamespacedProcess Start(string ns, string dll, IReadOnlyList<string> args)
+    {
+        var process = new NamespacedProcess([.. _namespaces!.Exec(ns), DotnetHost, dll, .. args]);
+        _processes.Add(process);
+        return process;
+    }
+
+    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
     public void Dispose()
     {
-        _namespaces.Dispose();
+        foreach (var process in _processes) process.Dispose();
+        _namespaces?.Dispose();
         _temp.Dispose();
     }
 }

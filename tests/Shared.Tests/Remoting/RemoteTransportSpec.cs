@@ -70,6 +70,32 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Remoting_must_hold_each_message_for_the_send_delay_also_below_a_millisecond()
+    {
+        // 0.7 ms: Thread.Sleep alone would truncate it to 0, and 2.7 ms to 2.
+        foreach (var delay in new[] { TimeSpan.FromMicroseconds(700), TimeSpan.FromMicroseconds(2700) })
+        {
+            var delayed = await Node.StartAsync($"delayed-{delay.Ticks}", output, new RemoteSettings { Secret = Node.Secret, SendDelay = delay });
+            _extra.Add(delayed);
+            _b.System.ActorOf(Props.Create(() => new Echo()), $"echo-{delay.Ticks}");
+            var echo = delayed.RefOn(_b, $"/user/echo-{delay.Ticks}");
+            await echo.Ask<Text>(new Text("warm up"), TimeSpan.FromSeconds(5));
+
+            // Only the delayed node's sends wait, so the delay bounds every round trip from below.
+            var fastest = TimeSpan.MaxValue;
+            for (int i = 0; i < 20; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                await echo.Ask<Text>(new Text($"ping {i}"), TimeSpan.FromSeconds(5));
+                var roundTrip = Stopwatch.GetElapsedTime(start);
+                if (roundTrip < fastest) fastest = roundTrip;
+            }
+            Assert.True(fastest >= delay, $"the fastest of 20 round trips took {fastest.TotalMilliseconds:F3} ms, less than the send delay {delay.TotalMilliseconds} ms");
+            output.WriteLine($"send delay {delay.TotalMilliseconds} ms: fastest round trip {fastest.TotalMilliseconds:F3} ms");
+        }
+    }
+
+    [Fact]
     public void Remoting_must_deliver_messages_in_order_per_lane()
     {
         var probe = Probe(_b);
