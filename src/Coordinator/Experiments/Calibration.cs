@@ -35,6 +35,7 @@ public static class Calibration
             {
                 runs = lines.Select(l => JsonDocument.Parse(l).RootElement).Select(o =>
                 {
+                    if (o.TryGetProperty("mode", out var mode) && mode.GetString() is { } m && m != "local") throw NotLocal(path, m);
                     int workers = o.GetProperty("workers").GetInt32();
                     double straggler = o.GetProperty("straggler_ms").GetDouble();
                     return new Measurement(workers, LocalShards(workers), o.GetProperty("batch").GetInt32(),
@@ -51,11 +52,18 @@ public static class Calibration
         {
             var report = ReportWriter.ReadJson(text, path);
             if (report.Kind != "scale") throw new InvalidDataException($"{path}: a '{report.Kind}' report; calibration needs measured runs (dpt experiment scale or dpt bench --json)");
+            if (report.Settings.FirstOrDefault(kv => kv.Key == "mode").Value is { } mode && !mode.StartsWith("local", StringComparison.Ordinal))
+                throw NotLocal(path, mode.Split(':')[0]);
             runs = report.Runs.Select(r => new Measurement(r.Workers, LocalShards(r.Workers), r.GlobalBatch, r.Step)).ToList();
         }
         if (runs.Count == 0) throw new InvalidDataException($"{path}: holds no run to calibrate with");
         return runs;
     }
+
+    /// <summary>The model's costs are those of local mode (threads of one process, no wire); runs over a transport
+    /// would fold loopback's copies and wake-ups into costs that the model then scales as if in-process.</summary>
+    private static InvalidDataException NotLocal(string path, string mode) =>
+        new($"{path}: {mode}-mode runs; calibration needs local-mode runs (dpt experiment scale --mode local, or dpt bench --json without --cluster)");
 
     /// <summary>Local mode's default parameter-server shards: one per worker, up to the cores (of this machine, which
     /// is assumed to be the one measured).</summary>

@@ -16,9 +16,9 @@ public static class Simulation
     /// <summary>The reference workload (MLP 784-256-128-10): its parameters and its training FLOPs per sample.</summary>
     public const int ReferenceParameters = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10;
 
-    /// <summary>Compute rate of one worker on the reference workload, from `dpt bench --workers 1,2 --rounds 9`
-    /// (README): 128 samples of 1.0076 MFLOP computed in 2.29 ms.</summary>
-    public const double DefaultGflops = 56;
+    /// <summary>Compute rate of one worker on the reference workload, from `dpt bench --workers 1,2 --rounds 5`
+    /// (README, 3 Dec 2026): 128 samples of 1.0076 MFLOP computed in 1.410 ms.</summary>
+    public const double DefaultGflops = 91;
 
     /// <summary>The optimizer's share of that benchmark's step, 0.29 ms for 235,146 parameters (momentum SGD).</summary>
     public const double DefaultOptimizerNsPerParameter = 1.23;

@@ -69,4 +69,20 @@ public sealed class CalibrationSpec
         var e = Assert.Throws<InvalidDataException>(() => Calibration.Read(dir.File("x.json")));
         Assert.Contains("x.json", e.Message);
     }
+
+    [Fact]
+    public void Read_must_refuse_cluster_mode_runs_naming_the_file_and_what_it_needs()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("bench.json"),
+            "{\"workload\":\"w\",\"mode\":\"cluster\",\"workers\":1,\"batch\":512,\"step_ms\":7.6,\"compute_ms\":6.9,\"communication_ms\":0.6,\"straggler_ms\":0,\"optimizer_ms\":0.04}\n");
+        var e = Assert.Throws<InvalidDataException>(() => Calibration.Read(dir.File("bench.json")));
+        Assert.Contains("bench.json: cluster-mode runs; calibration needs local-mode runs", e.Message);
+
+        var report = ExperimentReport.Create("scale", "t", ScalingMode.Strong, [KeyValuePair.Create("mode", "cluster: dpt-worker processes over loopback")],
+            [new RunResult("cluster", 1, 512, 60000, new StepSplit(6.9, 0.6, 0, 0.04))]);
+        File.WriteAllText(dir.File("results.json"), ReportWriter.Json(report));
+        e = Assert.Throws<InvalidDataException>(() => Calibration.Read(dir.File("results.json")));
+        Assert.Contains("results.json: cluster-mode runs", e.Message);
+    }
 }
