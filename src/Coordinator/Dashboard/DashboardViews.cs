@@ -20,9 +20,9 @@ internal static class DashboardJson
     public static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 }
 
-/// <summary>What the run is, fixed once its data is loaded.</summary>
+/// <summary>What the run is, fixed once its data is loaded; <c>MinWorkers</c> only in cluster mode (null in local mode, where it means nothing).</summary>
 internal sealed record RunDescription(string Mode, string Dataset, string Model, string Optimizer, string Schedule, int BatchSize, int Epochs,
-    int StepsPerEpoch, int TrainSamples, int? TestSamples, int? ValidationSamples, ulong Seed, string RunFolder, int StartEpoch, int LocalWorkers, int MinWorkers);
+    int StepsPerEpoch, int TrainSamples, int? TestSamples, int? ValidationSamples, ulong Seed, string RunFolder, int StartEpoch, int LocalWorkers, int? MinWorkers);
 
 /// <summary>Where a step's time went, in milliseconds: compute (the workers' mean), straggler (the slowest minus the mean),
 /// optimizer (the parameter server) and communication (the rest) add up to the step.</summary>

@@ -60,7 +60,7 @@ internal sealed class TrainingDashboard : IAsyncDisposable
         var o = setup.Options;
         State.Describe(new RunDescription(cluster ? "cluster" : "local", o.Dataset, setup.Model.Spec.ToString(), o.Optimizer.ToString(),
             o.CreateSchedule(o.Epochs).ToString() ?? "", o.BatchSize, o.Epochs, setup.Plan.StepsPerEpoch, setup.Data.Train.Count, setup.Data.Test?.Count,
-            setup.Data.Validation?.Count, o.Seed, run.Path, setup.Plan.StartEpoch, o.Workers, setup.Plan.MinWorkers));
+            setup.Data.Validation?.Count, o.Seed, run.Path, setup.Plan.StartEpoch, o.Workers, cluster ? setup.Plan.MinWorkers : null));
     }
 
     /// <summary>Follows the cluster's membership (worker nodes up, unreachable, leaving, down) from an actor in <paramref name="system"/>,
