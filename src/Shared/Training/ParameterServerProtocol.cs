@@ -19,8 +19,8 @@ public readonly record struct ShardTiming(double WaitSeconds, double ComputeSeco
     /// once the push is out, so it travels with the next one. Null for a worker's first push.</summary>
     public long? SentStep { get; init; }
 
-    /// <summary>How long pushing <see cref="SentStep"/>'s gradient to every parameter-server shard took (serialising and
-    /// queueing it, for a shard in another process).</summary>
+    /// <summary>How long the pushes after <see cref="SentStep"/>'s backward took (serialising and queueing them, for a shard
+    /// in another process): the last range's, the others having gone out during backward.</summary>
     public double SentSeconds { get; init; }
 
     /// <summary>The worker's Stopwatch clock when it received the shard, in seconds: comparable with another process's
