@@ -95,7 +95,7 @@ public static class LocalBenchmark
         var setup = TrainingSetup.Create(options, data, maxSteps: total, evaluate: false);
 
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        await using var system = ActorSystem.Create("dpt-bench");
+        await using var system = ActorSystem.Create("dpt-bench", LocalTraining.SystemSettings(options.Workers));
         var coordinator = LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer), "listener"), timeline);
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
         var steps = await CollectStepsAsync(events.Reader, total, progress);

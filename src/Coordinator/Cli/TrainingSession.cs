@@ -26,7 +26,9 @@ internal static class TrainingSession
         double? targetAccuracy, CancellationToken cancellation, NodeOptions? node = null, RunTimeline? timeline = null, TrainingDashboard? dashboard = null)
     {
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        await using var system = node is null ? ActorSystem.Create("dpt") : ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
+        await using var system = node is null
+            ? ActorSystem.Create("dpt", LocalTraining.SystemSettings(setup.Options.Workers))
+            : ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         IActorRef coordinator;
         await using var cluster = node is null ? null : await ClusterTraining.StartAsync(system, setup, listener, node, cancellation, timeline);

@@ -116,7 +116,7 @@ public static class ScaleExperiment
     private static async Task<RunResult> RunLocalAsync(TrainingSetup setup, double? target, Action<long> progress, CancellationToken cancellation)
     {
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        await using var system = ActorSystem.Create("dpt-experiment");
+        await using var system = ActorSystem.Create("dpt-experiment", LocalTraining.SystemSettings(setup.Options.Workers));
         var coordinator = LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer), "listener"));
         using var stop = cancellation.Register(() => coordinator.Tell(new CoordinatorProtocol.StopTraining("interrupted")));
         return await CollectAsync(setup, "local", setup.Options.Workers, events.Reader, target, progress, cancellation);

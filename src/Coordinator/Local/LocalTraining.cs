@@ -18,6 +18,21 @@ public sealed record TrainingActors(IActorRef Coordinator, IReadOnlyList<Paramet
 
 public static class LocalTraining
 {
+    /// <summary>How long an idle lane spins before it blocks, where lanes have the cores to themselves. A lane
+    /// waits between its part of a step and the next only 20-60 µs (the other shard's apply, the coordinator's
+    /// next assignment), and waking a blocked thread costs 20-30 µs on these VMs: measured, a two-worker step's
+    /// communication time fell from 0.07 to 0.012 ms.</summary>
+    public static readonly TimeSpan LaneSpinDuration = TimeSpan.FromMicroseconds(200);
+
+    /// <summary>The actor-system settings for local training with <paramref name="workers"/> workers: lanes spin when
+    /// idle if there are at least two and no more than cores (one lane runs everything alone, and more lanes than
+    /// cores would spin away the time of a computing one).</summary>
+    public static ActorSystemSettings SystemSettings(int workers, ActorSystemSettings? settings = null)
+    {
+        settings ??= ActorSystemSettings.Default;
+        return workers >= 2 && workers <= Environment.ProcessorCount ? settings with { ThreadSpinDuration = LaneSpinDuration } : settings;
+    }
+
     /// <summary>Starts training in <paramref name="system"/>; progress goes to <paramref name="listener"/>. Returns the coordinator.</summary>
     /// <param name="timeline">Records the run's step timeline (--timeline); null records none.</param>
     public static IActorRef Start(ActorSystem system, TrainingSetup setup, IActorRef listener, RunTimeline? timeline = null) =>

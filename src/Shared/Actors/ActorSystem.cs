@@ -19,7 +19,7 @@ public sealed class ActorSystem : IDisposable, IAsyncDisposable
         Settings = settings;
         Log = settings.LoggerFactory.CreateLogger("Dpt.Actors");
         _scheduler = new DefaultScheduler(Log);
-        SharedThreads = new SharedThreads(Log);
+        SharedThreads = new SharedThreads(Log, settings.ThreadSpinDuration);
         EventStream = new EventStream();
         Provider = new ActorRefProvider(this);
 

@@ -1,7 +1,8 @@
 // A dedicated thread that runs the mailboxes of several actors, one turn at a time: the "thread:<name>"
 // dispatcher, after Akka's affinity pool. Actors that hand work to each other in turn (a training worker
 // and its parameter-server shard) share one, so the hand-off costs no thread wake-up and their data stays
-// in one core's cache. Idle, the thread parks on a monitor; it ends when its actor system terminates.
+// in one core's cache. Idle, the thread spins for ActorSystemSettings.ThreadSpinDuration, then parks on a
+// monitor; it ends when its actor system terminates.
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
@@ -14,13 +15,15 @@ internal sealed class SharedThread
     private readonly object _parking = new();
     private readonly Thread _thread;
     private readonly ILogger _log;
+    private readonly IdleSpin _spin;
     private int _parked;
     private volatile bool _stopping;
 
-    public SharedThread(string name, ILogger log)
+    public SharedThread(string name, ILogger log, TimeSpan spinDuration)
     {
         Name = name;
         _log = log;
+        _spin = new IdleSpin(spinDuration);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"dpt-thread {name}" };
         // UnsafeStart: the thread must not inherit the creator's ExecutionContext (async locals).
         _thread.UnsafeStart();
@@ -58,7 +61,7 @@ internal sealed class SharedThread
             {
                 if (_ready.TryDequeue(out var mailbox)) mailbox.RunTurn();
                 else if (_stopping) return;
-                else Park();
+                else if (!_spin.Until(static self => !self._ready.IsEmpty || self._stopping, this)) Park();
             }
         }
         catch (Exception e)
@@ -89,7 +92,7 @@ internal sealed class SharedThreadMailbox(ActorCell cell, int throughput, Shared
 }
 
 /// <summary>The shared threads of one actor system, created on first use by name.</summary>
-internal sealed class SharedThreads(ILogger log)
+internal sealed class SharedThreads(ILogger log, TimeSpan spinDuration)
 {
     // A lock, not ConcurrentDictionary.GetOrAdd: its factory can run more than once when actors of different
     // parents are created at once, and each run would start a thread that no actor uses and nothing stops.
@@ -102,7 +105,7 @@ internal sealed class SharedThreads(ILogger log)
         lock (_threads)
         {
             if (_stopped) throw new InvalidOperationException($"the actor system has terminated; no thread '{name}' can start");
-            if (!_threads.TryGetValue(name, out var thread)) _threads.Add(name, thread = new SharedThread(name, log));
+            if (!_threads.TryGetValue(name, out var thread)) _threads.Add(name, thread = new SharedThread(name, log, spinDuration));
             return thread;
         }
     }
