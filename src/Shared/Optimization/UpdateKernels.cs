@@ -310,10 +310,6 @@ internal static class UpdateKernels
             var vi = Vector512.LoadUnsafe(ref v, i) * _beta2 + gi * gi * _oneMinusBeta2;
             mi = Flush(mi);
             vi = Flush(vi);
-            mi = Flush(mi);
-            vi = Flush(vi);
-            mi = Flush(mi);
-            vi = Flush(vi);
             mi.StoreUnsafe(ref m, i);
             vi.StoreUnsafe(ref v, i);
             var denominator = Vector512.Sqrt(vi) / _sqrtBc2 + Vector512.Create(_epsilon);
@@ -331,10 +327,6 @@ internal static class UpdateKernels
             var vi = Vector256.LoadUnsafe(ref v, i) * _beta2 + gi * gi * _oneMinusBeta2;
             mi = Flush(mi);
             vi = Flush(vi);
-            mi = Flush(mi);
-            vi = Flush(vi);
-            mi = Flush(mi);
-            vi = Flush(vi);
             mi.StoreUnsafe(ref m, i);
             vi.StoreUnsafe(ref v, i);
             var denominator = Vector256.Sqrt(vi) / _sqrtBc2 + Vector256.Create(_epsilon);
@@ -350,10 +342,6 @@ internal static class UpdateKernels
             var gi = Load128(_g, _g2, i) * _s;
             var mi = Vector128.LoadUnsafe(ref m, i) * _beta1 + gi * _oneMinusBeta1;
             var vi = Vector128.LoadUnsafe(ref v, i) * _beta2 + gi * gi * _oneMinusBeta2;
-            mi = Flush(mi);
-            vi = Flush(vi);
-            mi = Flush(mi);
-            vi = Flush(vi);
             mi = Flush(mi);
             vi = Flush(vi);
             mi.StoreUnsafe(ref m, i);

@@ -20,7 +20,8 @@ internal static class LocalRun
     public static async Task<LocalRunResult> RunAsync(TrainingSetup setup, TimeSpan? timeout = null)
     {
         var events = Channel.CreateUnbounded<object>();
-        await using var system = ActorSystem.Create("test");
+        // The settings dpt train uses: with 2 workers on this 2-core machine the lanes spin when idle.
+        await using var system = ActorSystem.Create("test", LocalTraining.SystemSettings(setup.Options.Workers));
         LocalTraining.Start(system, setup, system.ActorOf(ChannelListener.Props(events.Writer)));
         var seen = new List<object>();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));

@@ -1,5 +1,6 @@
 // Synchronous data-parallel SGD must be one algorithm whatever the number of workers: N workers on
 // shards of a batch equal one worker on the whole batch, up to the rounding of the sums.
+using Dpt.Coordinator.Local;
 using Dpt.Coordinator.Runs;
 using Xunit.Abstractions;
 using Dpt.Coordinator.Training;
@@ -32,6 +33,18 @@ public class LocalTrainingSpec(ITestOutputHelper output)
 
     private static Task<LocalRunResult> Steps(TrainingOptions options, int steps, TrainingData? data = null) =>
         RunAsync(TrainingSetup.Create(options, data ?? ReferenceData.Value, maxSteps: steps, evaluate: false));
+
+    [Fact]
+    public void Lanes_must_spin_when_idle_only_with_two_or_more_workers_and_no_more_than_cores()
+    {
+        Assert.Equal(TimeSpan.Zero, LocalTraining.SystemSettings(1).ThreadSpinDuration);
+        Assert.Equal(TimeSpan.Zero, LocalTraining.SystemSettings(Environment.ProcessorCount + 1).ThreadSpinDuration);
+        if (Environment.ProcessorCount >= 2)
+            Assert.Equal(LocalTraining.LaneSpinDuration, LocalTraining.SystemSettings(2).ThreadSpinDuration);
+        var logged = new Dpt.Actors.ActorSystemSettings { Throughput = 5 };
+        Assert.Equal(5, LocalTraining.SystemSettings(2, logged).Throughput);
+        LocalTraining.SystemSettings(2).Validate();
+    }
 
     [Fact]
     public async Task One_to_four_workers_and_sharded_servers_must_reach_the_same_parameters_after_50_steps()

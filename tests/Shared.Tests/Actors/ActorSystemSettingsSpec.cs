@@ -16,6 +16,8 @@ public class ActorSystemSettingsSpec
         { new ActorSystemSettings { Throughput = 10_001 }, "Throughput is 10001" },
         { new ActorSystemSettings { PinnedSpinDuration = TimeSpan.FromMilliseconds(-1) }, "PinnedSpinDuration is -1000 µs" },
         { new ActorSystemSettings { PinnedSpinDuration = TimeSpan.FromMilliseconds(11) }, "PinnedSpinDuration is 11000 µs; it must be in [0, 10000] µs" },
+        { new ActorSystemSettings { ThreadSpinDuration = TimeSpan.FromMicroseconds(-1) }, "ThreadSpinDuration is -1 µs" },
+        { new ActorSystemSettings { ThreadSpinDuration = TimeSpan.FromMilliseconds(10.5) }, "ThreadSpinDuration is 10500 µs; it must be in [0, 10000] µs" },
         { new ActorSystemSettings { TerminationTimeout = TimeSpan.Zero }, "TerminationTimeout is 00:00:00" },
         { new ActorSystemSettings { LoggerFactory = null! }, "LoggerFactory must not be null" },
         { new ActorSystemSettings { GuardianSupervisorStrategy = null! }, "GuardianSupervisorStrategy must not be null" },

@@ -220,6 +220,37 @@ public class SharedThreadSpec(ITestOutputHelper output) : TestKit.TestKit(output
         Assert.True(y.Join(DefaultTimeout), "thread y is still alive");
     }
 
+    [Fact]
+    public void Without_a_spin_duration_an_idle_thread_must_sleep_at_once()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var reporter = ReporterOn("quiet");
+        var thread = ThreadOf(reporter);
+        // The discriminator of the spinning spec: 3 ms into its idle time the thread is asleep.
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            Assert.Same(thread, ThreadOf(reporter));
+            Thread.Sleep(3);
+            Assert.Equal('S', OsThreadState(thread.Name!));
+        }
+    }
+
+    /// <summary>The state the OS shows for the thread named <paramref name="name"/>: R while it runs, spins or waits
+    /// for a core, S once it sleeps in the kernel.</summary>
+    internal static char OsThreadState(string name)
+    {
+        string comm = name.Length > 15 ? name[..15] : name; // Linux keeps 15 characters of a thread's name
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(task, "stat")); } catch (IOException) { continue; }
+            // "tid (comm) state ...": comm may hold spaces and parentheses, so cut at the last ')'.
+            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+            if (stat[(open + 1)..close] == comm) return stat[close + 2];
+        }
+        throw new InvalidOperationException($"no thread of this process is named {comm}");
+    }
+
     /// <summary>Names of this process's threads as the OS knows them (Linux truncates them to 15 characters).</summary>
     private static List<string> OsThreadNames() =>
         Directory.GetDirectories("/proc/self/task")
@@ -261,5 +292,39 @@ public class SharedThreadSpec(ITestOutputHelper output) : TestKit.TestKit(output
         await Sys.Terminate().WaitAsync(DefaultTimeout);
         AwaitCondition(() => !OsThreadNames().Any(n => n.StartsWith("dpt-thread r", StringComparison.Ordinal)),
             message: "every shared thread has ended");
+    }
+}
+
+/// <summary>The "thread:&lt;name&gt;" dispatcher with <see cref="ActorSystemSettings.ThreadSpinDuration"/> set.</summary>
+public class SpinningSharedThreadSpec(ITestOutputHelper output)
+    : TestKit.TestKit(output, new ActorSystemSettings { ThreadSpinDuration = TimeSpan.FromMilliseconds(10) })
+{
+    private sealed class ThreadReporter : ReceiveActor
+    {
+        public ThreadReporter() => ReceiveAny(_ => Sender.Tell(Thread.CurrentThread));
+    }
+
+    [Fact]
+    public void An_idle_thread_must_spin_for_its_spin_duration_then_sleep_and_still_run_what_comes_later()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var reporter = Sys.ActorOf(Props.Create(() => new ThreadReporter()).WithDispatcher(Dispatchers.Thread("spinner")));
+        reporter.Tell("where are you?");
+        var thread = ExpectMsg<Thread>();
+        // Idle, the thread stays runnable for 10 ms (it spins), then blocks; what comes after that still runs there.
+        // Sampled 3 ms into the idle time, when a thread that does not spin has long been asleep; a test thread held
+        // up for over 7 ms on a loaded machine misses the window, so it gets 20 tries.
+        bool spinning = false;
+        for (int attempt = 0; attempt < 20 && !spinning; attempt++)
+        {
+            reporter.Tell("again");
+            ExpectMsg<Thread>();
+            Thread.Sleep(3);
+            spinning = SharedThreadSpec.OsThreadState(thread.Name!) == 'R';
+        }
+        Assert.True(spinning, "the idle thread was never seen spinning 3 ms into its 10 ms spin");
+        AwaitCondition(() => SharedThreadSpec.OsThreadState(thread.Name!) == 'S', TimeSpan.FromSeconds(5), message: "the thread sleeps once its spin is over");
+        reporter.Tell("after the spin");
+        Assert.Same(thread, ExpectMsg<Thread>());
     }
 }
