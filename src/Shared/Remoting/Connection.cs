@@ -1,6 +1,7 @@
 // One TCP (or TLS) connection to a peer, inbound (accepted by Kestrel) or outbound (dialed): its pipes
 // and how to close it. Closing records the first reason, which is what the logs and events report.
 using System.IO.Pipelines;
+using System.Net;
 using Dpt.Actors;
 
 namespace Dpt.Remoting;
@@ -26,6 +27,30 @@ internal sealed class Connection(PipeReader input, PipeWriter output, string end
 
     /// <summary>The peer's incarnation, once its Hello was read.</summary>
     public long RemoteUid { get; set; }
+
+    /// <summary>True when the peer's endpoint is a loopback address: it runs on this host (and in this network
+    /// namespace), so a shared-memory ring can be offered.</summary>
+    public bool PeerIsLoopback { get; init; }
+
+    /// <summary>This node's ring, which the peer mapped in the handshake: bulk payloads go through it. Null when not.</summary>
+    public SharedMemoryRing? OutboundRing { get; set; }
+
+    /// <summary>The peer's ring, mapped in the handshake: SharedPayload frames name bytes in it. Null when not.</summary>
+    public SharedMemoryRing? InboundRing { get; set; }
+
+    /// <summary>Why bulk payloads to the peer do not go through shared memory although it is on this host; null otherwise.</summary>
+    public string? SharedMemoryNote { get; set; }
+
+    /// <summary>True for a loopback IP address, IPv4 or IPv6 (also IPv4 mapped to IPv6), and for "localhost".</summary>
+    public static bool IsLoopback(string host)
+    {
+        host = host.Trim('[', ']');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(host, out var address) && IsLoopback(address);
+    }
+
+    public static bool IsLoopback(IPAddress address) =>
+        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     /// <summary>Cancelled when the connection closes.</summary>
     public CancellationToken Closing => _closing.Token;

@@ -2,6 +2,7 @@
 // and copies them into the connection's PipeWriter. Before each bulk fragment it writes every queued
 // control message, so a heartbeat waits for at most one fragment, never for a whole 50 MB transfer.
 // Blocking flushes are fine on this thread; they are what pushes back when the peer reads slowly.
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
@@ -109,6 +110,19 @@ internal sealed class ConnectionWriter
         if (_sendDelayTicks != 0) PreciseSleep.Until(message.EnqueuedAt + _sendDelayTicks);
     }
 
+    /// <summary>Waits for the peer to free ring space: it copies out at memory speed, so this is short unless it is
+    /// stalled, when the connection's close (or its replacement) ends the wait.</summary>
+    private void WaitForRing(SharedMemoryRing ring)
+    {
+        var spin = new SpinWait();
+        while (ring.FreeSpan(1).IsEmpty)
+        {
+            if (_connection.IsClosed || !_isActive()) throw new IOException("the connection was closed");
+            if (spin.Count < 100) spin.SpinOnce(sleep1Threshold: -1);
+            else Thread.Sleep(1);
+        }
+    }
+
     private void Flush()
     {
         if (_unflushed == 0) return;
@@ -170,6 +184,11 @@ internal sealed class ConnectionWriter
 
         private void WriteBytes(ReadOnlySpan<byte> data)
         {
+            if (kind == FrameKind.BulkPayload && owner._connection.OutboundRing is { } ring)
+            {
+                WriteShared(ring, data);
+                return;
+            }
             var output = owner.Output;
             while (!data.IsEmpty)
             {
@@ -188,6 +207,37 @@ internal sealed class ConnectionWriter
                 _messageLeft -= n;
                 owner._unflushed += n;
                 if (_frameLeft == 0) EndFrame();
+            }
+        }
+
+        /// <summary>Copies payload bytes into the peer's mapped ring, a fragment at a time, each announced by a SharedPayload
+        /// frame; waits while the ring is full (the peer is behind), flushing first so that it has the frames it must read.</summary>
+        private void WriteShared(SharedMemoryRing ring, ReadOnlySpan<byte> data)
+        {
+            var output = owner.Output;
+            while (!data.IsEmpty)
+            {
+                var free = ring.FreeSpan(Math.Min(owner._fragmentBytes, data.Length));
+                if (free.IsEmpty)
+                {
+                    owner.Flush();
+                    owner.WaitForRing(ring);
+                    continue;
+                }
+                data[..free.Length].CopyTo(free);
+                var frame = output.GetSpan(Framing.PrefixBytes + Framing.SharedPayloadBytes);
+                BinaryPrimitives.WriteUInt32LittleEndian(frame, 1 + Framing.SharedPayloadBytes);
+                frame[4] = (byte)FrameKind.SharedPayload;
+                BinaryPrimitives.WriteInt64LittleEndian(frame[5..], ring.WritePosition);
+                BinaryPrimitives.WriteInt32LittleEndian(frame[13..], free.Length);
+                output.Advance(Framing.PrefixBytes + Framing.SharedPayloadBytes);
+                ring.Advance(free.Length);
+                data = data[free.Length..];
+                _messageLeft -= free.Length;
+                owner._unflushed += free.Length;
+                // As a fragment: control messages go first, and a long message is flushed as it goes.
+                if (_messageLeft > 0 && owner.WriteControlMessages() > 0) owner.Flush();
+                else if (owner._unflushed >= FlushBytes) owner.Flush();
             }
         }
 

@@ -18,6 +18,7 @@ internal enum FrameKind : byte
     Envelope = 5,
     ControlPayload = 6,
     BulkPayload = 7,
+    SharedPayload = 8,
 }
 
 /// <summary>A peer broke the protocol (oversized, malformed or truncated frame, bad handshake); the
@@ -33,7 +34,10 @@ internal static class Framing
     /// <summary>Largest handshake or envelope frame body: these are parsed whole, so they stay small.</summary>
     public const int MaxSmallFrameBytes = 64 << 10;
 
-    public static bool IsKnown(byte kind) => kind is >= (byte)FrameKind.Hello and <= (byte)FrameKind.BulkPayload;
+    public static bool IsKnown(byte kind) => kind is >= (byte)FrameKind.Hello and <= (byte)FrameKind.SharedPayload;
+
+    /// <summary>Body bytes of a SharedPayload frame: ring position (8) and length (4).</summary>
+    public const int SharedPayloadBytes = 12;
 
     /// <summary>Writes the prefix of a frame whose body has <paramref name="bodyBytes"/> bytes.</summary>
     public static void WritePrefix(PipeWriter output, FrameKind kind, int bodyBytes)

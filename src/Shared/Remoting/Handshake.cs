@@ -1,6 +1,7 @@
 // The handshake both ends of a new connection run before any message: Hello (version, canonical
 // address, uid, nonce) each way, then an HMAC-SHA256 proof of the cluster secret each way, bound to
 // both nonces, both addresses and the prover's role, then Accepted. A failed check sends Refused.
+// Between peers on one host, Hello also offers a shared-memory ring and Accepted says whether it was mapped.
 using System.Security.Cryptography;
 using System.Text;
 using Dpt.Actors;
@@ -31,35 +32,89 @@ internal static class Handshake
     /// <see cref="Connection.RemoteUid"/>. Throws <see cref="HandshakeFailedException"/> (refused either way),
     /// <see cref="RemotingProtocolException"/> (bad frame), <see cref="EndOfStreamException"/> (peer closed)
     /// or <see cref="OperationCanceledException"/> (timeout).</summary>
-    public static async Task RunAsync(Connection connection, Identity self, int maxFrameBytes, CancellationToken cancellationToken)
+    public static async Task RunAsync(Connection connection, Identity self, int maxFrameBytes, CancellationToken cancellationToken,
+        long sharedMemoryBytes = 0)
     {
         var nonce = RandomNumberGenerator.GetBytes(NonceBytes);
-        var hello = new Hello { ProtocolVersion = (uint)self.ProtocolVersion, Address = self.Address.ToString(), Uid = self.Uid, Nonce = ByteString.CopyFrom(nonce) };
-        await SendAsync(connection, FrameKind.Hello, hello, cancellationToken).ConfigureAwait(false);
+        // A peer on this host is offered a ring for this node's bulk payloads (see SharedMemoryRing).
+        bool sharedMemory = sharedMemoryBytes > 0 && connection.PeerIsLoopback && OperatingSystem.IsLinux();
+        SharedMemoryRing? offered = null;
+        if (sharedMemory && OperatingSystem.IsLinux())
+        {
+            try
+            {
+                offered = SharedMemoryRing.Create(sharedMemoryBytes, self.Secret, nonce);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                connection.SharedMemoryNote = $"no ring offered: {e.Message}";
+            }
+        }
+        try
+        {
+            var hello = new Hello
+            {
+                ProtocolVersion = (uint)self.ProtocolVersion, Address = self.Address.ToString(), Uid = self.Uid, Nonce = ByteString.CopyFrom(nonce),
+                SharedMemoryPath = offered?.Path ?? "", SharedMemoryBytes = (ulong)(offered?.Capacity ?? 0),
+            };
+            await SendAsync(connection, FrameKind.Hello, hello, cancellationToken).ConfigureAwait(false);
 
-        var peerHello = await ReceiveAsync(connection, FrameKind.Hello, Hello.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
-        if (peerHello.ProtocolVersion != self.ProtocolVersion)
-            await RefuseAsync(connection, $"protocol version {peerHello.ProtocolVersion}, this node speaks {self.ProtocolVersion}", cancellationToken).ConfigureAwait(false);
-        if (!Address.TryParse(peerHello.Address, out var peerAddress) || peerAddress.Host is null || peerAddress.Port is null)
-            await RefuseAsync(connection, $"address [{peerHello.Address}] is not a remote address (dpt://system@host:port)", cancellationToken).ConfigureAwait(false);
-        if (peerAddress!.Equals(self.Address))
-            await RefuseAsync(connection, "the peer claims this node's own address", cancellationToken).ConfigureAwait(false);
-        if (peerHello.Nonce.Length != NonceBytes)
-            await RefuseAsync(connection, $"a nonce of {peerHello.Nonce.Length} bytes (expected {NonceBytes})", cancellationToken).ConfigureAwait(false);
-        connection.Remote = peerAddress;
-        connection.RemoteUid = peerHello.Uid;
+            var peerHello = await ReceiveAsync(connection, FrameKind.Hello, Hello.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
+            if (peerHello.ProtocolVersion != self.ProtocolVersion)
+                await RefuseAsync(connection, $"protocol version {peerHello.ProtocolVersion}, this node speaks {self.ProtocolVersion}", cancellationToken).ConfigureAwait(false);
+            if (!Address.TryParse(peerHello.Address, out var peerAddress) || peerAddress.Host is null || peerAddress.Port is null)
+                await RefuseAsync(connection, $"address [{peerHello.Address}] is not a remote address (dpt://system@host:port)", cancellationToken).ConfigureAwait(false);
+            if (peerAddress!.Equals(self.Address))
+                await RefuseAsync(connection, "the peer claims this node's own address", cancellationToken).ConfigureAwait(false);
+            if (peerHello.Nonce.Length != NonceBytes)
+                await RefuseAsync(connection, $"a nonce of {peerHello.Nonce.Length} bytes (expected {NonceBytes})", cancellationToken).ConfigureAwait(false);
+            connection.Remote = peerAddress;
+            connection.RemoteUid = peerHello.Uid;
 
-        var peerNonce = peerHello.Nonce.ToByteArray();
-        var proof = Mac(self.Secret, dialer: connection.Dialed, self.Address.ToString(), nonce, self.Uid, peerHello.Address, peerNonce);
-        await SendAsync(connection, FrameKind.Proof, new Proof { Mac = ByteString.CopyFrom(proof) }, cancellationToken).ConfigureAwait(false);
+            var peerNonce = peerHello.Nonce.ToByteArray();
+            var proof = Mac(self.Secret, dialer: connection.Dialed, self.Address.ToString(), nonce, self.Uid, peerHello.Address, peerNonce);
+            await SendAsync(connection, FrameKind.Proof, new Proof { Mac = ByteString.CopyFrom(proof) }, cancellationToken).ConfigureAwait(false);
 
-        var peerProof = await ReceiveAsync(connection, FrameKind.Proof, Proof.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
-        var expected = Mac(self.Secret, dialer: !connection.Dialed, peerHello.Address, peerNonce, peerHello.Uid, self.Address.ToString(), nonce);
-        if (!CryptographicOperations.FixedTimeEquals(expected, peerProof.Mac.Span))
-            await RefuseAsync(connection, "wrong cluster secret", cancellationToken).ConfigureAwait(false);
-        await SendAsync(connection, FrameKind.Accepted, new Accepted(), cancellationToken).ConfigureAwait(false);
+            var peerProof = await ReceiveAsync(connection, FrameKind.Proof, Proof.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
+            var expected = Mac(self.Secret, dialer: !connection.Dialed, peerHello.Address, peerNonce, peerHello.Uid, self.Address.ToString(), nonce);
+            if (!CryptographicOperations.FixedTimeEquals(expected, peerProof.Mac.Span))
+                await RefuseAsync(connection, "wrong cluster secret", cancellationToken).ConfigureAwait(false);
+            await SendAsync(connection, FrameKind.Accepted, AcceptOffer(connection, peerHello, peerNonce, self.Secret, sharedMemory, sharedMemoryBytes), cancellationToken)
+                .ConfigureAwait(false);
 
-        await ReceiveAsync(connection, FrameKind.Accepted, Accepted.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
+            var peerAccepted = await ReceiveAsync(connection, FrameKind.Accepted, Accepted.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
+            if (offered is not null)
+            {
+                if (peerAccepted.SharedMemoryOpened) (connection.OutboundRing, offered) = (offered, null);
+                else connection.SharedMemoryNote = $"the peer did not map this node's ring: {peerAccepted.SharedMemoryDeclined}";
+            }
+        }
+        finally
+        {
+            // Mapped by both sides (or by nobody): the name has served its purpose either way.
+            offered?.Unlink();
+            offered?.Dispose();
+            connection.OutboundRing?.Unlink();
+        }
+    }
+
+    /// <summary>The Accepted message: with the peer's offered ring mapped (and kept in <see cref="Connection.InboundRing"/>)
+    /// when this node allows shared memory with it, else the reason it is not.</summary>
+    private static Accepted AcceptOffer(Connection connection, Hello peerHello, byte[] peerNonce, byte[] secret, bool sharedMemory, long sharedMemoryBytes)
+    {
+        var accepted = new Accepted();
+        if (peerHello.SharedMemoryPath.Length == 0) return accepted;
+        if (!sharedMemory)
+        {
+            accepted.SharedMemoryDeclined = sharedMemoryBytes == 0 ? "shared memory is off on that node" : "that node does not see this one at a loopback address";
+            return accepted;
+        }
+        long capacity = peerHello.SharedMemoryBytes > RemoteSettings.MaxSharedMemoryBytes ? -1 : (long)peerHello.SharedMemoryBytes;
+        string? declined = SharedMemoryRing.TryOpen(peerHello.SharedMemoryPath, capacity, secret, peerNonce, out var ring);
+        connection.InboundRing = ring;
+        accepted.SharedMemoryOpened = ring is not null;
+        accepted.SharedMemoryDeclined = declined ?? "";
+        return accepted;
     }
 
     /// <summary>HMAC-SHA256 under <paramref name="secret"/> of the prover's role, address, nonce and uid and the

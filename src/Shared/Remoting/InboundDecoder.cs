@@ -3,6 +3,7 @@
 // read. Only what the current frame needs is buffered, so the pipe's pause threshold (and TCP flow
 // control behind it) holds back a peer that sends faster than this node delivers.
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Dpt.Remoting.Serialization;
 using Dpt.Remoting.Wire;
@@ -11,7 +12,9 @@ using Google.Protobuf;
 namespace Dpt.Remoting;
 
 /// <summary>The frame state machine of one connection; hands complete messages to a callback.</summary>
-internal sealed class InboundDecoder(SerializerRegistry registry, IWireRefs refs, int maxFrameBytes, Action<InboundMessage> deliver)
+/// <param name="ring">The peer's shared-memory ring mapped in the handshake, which SharedPayload frames name bytes in; null for none.</param>
+internal sealed class InboundDecoder(SerializerRegistry registry, IWireRefs refs, int maxFrameBytes, Action<InboundMessage> deliver,
+    SharedMemoryRing? ring = null)
 {
     private readonly InboundMessage?[] _inProgress = new InboundMessage?[2]; // per lane
     private FrameKind _kind;
@@ -56,6 +59,14 @@ internal sealed class InboundDecoder(SerializerRegistry registry, IWireRefs refs
                 _frameLeft = bodyBytes;
                 StartFrame();
             }
+            if (_kind == FrameKind.SharedPayload)
+            {
+                if (buffer.Length < Framing.SharedPayloadBytes) return;
+                ReadShared(buffer.Slice(0, Framing.SharedPayloadBytes));
+                buffer = buffer.Slice(Framing.SharedPayloadBytes);
+                _frameLeft = -1;
+                continue;
+            }
             if (_kind == FrameKind.Envelope)
             {
                 if (buffer.Length < _frameLeft) return;
@@ -97,8 +108,33 @@ internal sealed class InboundDecoder(SerializerRegistry registry, IWireRefs refs
                 if (_frameLeft == 0 || _frameLeft > message.Remaining)
                     throw new RemotingProtocolException($"malformed frame: lengths do not add up, a {_kind} frame of {_frameLeft} bytes for a message with {message.Remaining} bytes left");
                 break;
+            case FrameKind.SharedPayload:
+                if (ring is null) throw new RemotingProtocolException("malformed frame: a SharedPayload frame on a connection without a shared-memory ring");
+                if (_frameLeft != Framing.SharedPayloadBytes)
+                    throw new RemotingProtocolException($"malformed frame: a SharedPayload frame of {_frameLeft} bytes (it has {Framing.SharedPayloadBytes})");
+                if (_inProgress[1] is null) throw new RemotingProtocolException("malformed frame: a SharedPayload frame with no bulk message in progress");
+                break;
             default:
                 throw new RemotingProtocolException($"malformed frame: a handshake frame ({_kind}) after the handshake");
+        }
+    }
+
+    /// <summary>Copies the ring bytes a SharedPayload frame names into the bulk message in progress, then frees them.</summary>
+    private void ReadShared(ReadOnlySequence<byte> body)
+    {
+        Span<byte> fields = stackalloc byte[Framing.SharedPayloadBytes];
+        body.CopyTo(fields);
+        long position = BinaryPrimitives.ReadInt64LittleEndian(fields);
+        int length = BinaryPrimitives.ReadInt32LittleEndian(fields[8..]);
+        var message = _inProgress[1]!;
+        if (length <= 0 || length > message.Remaining)
+            throw new RemotingProtocolException($"malformed frame: lengths do not add up, a SharedPayload frame of {length} bytes for a message with {message.Remaining} bytes left");
+        message.Append(ring!.Read(position, length));
+        ring.Release(length);
+        if (message.IsComplete)
+        {
+            _inProgress[1] = null;
+            deliver(message);
         }
     }
 

@@ -63,7 +63,8 @@ internal sealed class InboundMessage : IWireReader
         foreach (var memory in data) Append(memory.Span);
     }
 
-    private void Append(ReadOnlySpan<byte> data)
+    /// <summary>Takes payload bytes (at most <see cref="Remaining"/>).</summary>
+    public void Append(ReadOnlySpan<byte> data)
     {
         Remaining -= data.Length;
         if (Serializer is null) return;

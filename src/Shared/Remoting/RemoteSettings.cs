@@ -43,6 +43,16 @@ public sealed class RemoteSettings
     /// frames of this size, and a control message waits at most one such frame.</summary>
     public int FragmentBytes { get; init; } = 64 << 10;
 
+    /// <summary>Largest <see cref="SharedMemoryBytes"/>, and largest ring a peer may offer: 1 GiB.</summary>
+    public const long MaxSharedMemoryBytes = 1L << 30;
+
+    /// <summary>Data bytes of the shared-memory ring through which this node sends bulk payloads to a peer on the same
+    /// host (one ring per connection, in /dev/shm), in {0} or [64 KiB, 1 GiB]; default 8 MiB, 0 to send everything
+    /// over the connection. Offered only when the peer's address is a loopback address and TLS is off, and used only
+    /// if the peer maps it. The messages, their order and their limits are unchanged; the bulk payload's bytes take
+    /// one copy on each side instead of two trips through the kernel's TCP stack.</summary>
+    public long SharedMemoryBytes { get; init; } = 8L << 20;
+
     /// <summary>Time a new connection has to complete the handshake, in [100 ms, 5 min], default 5 s;
     /// a connection still silent then is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -101,6 +111,8 @@ public sealed class RemoteSettings
             throw Invalid(nameof(FragmentBytes), FragmentBytes.ToString(CultureInfo.InvariantCulture), "[1024, 16777216] bytes");
         if (FragmentBytes > MaxFrameBytes)
             throw Invalid(nameof(FragmentBytes), FragmentBytes.ToString(CultureInfo.InvariantCulture), $"at most {nameof(MaxFrameBytes)} ({MaxFrameBytes})");
+        if (SharedMemoryBytes != 0 && SharedMemoryBytes is < 64 << 10 or > MaxSharedMemoryBytes)
+            throw Invalid(nameof(SharedMemoryBytes), SharedMemoryBytes.ToString(CultureInfo.InvariantCulture), "0 (off) or [65536, 1073741824] bytes");
         CheckDuration(nameof(HandshakeTimeout), HandshakeTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         CheckDuration(nameof(ConnectTimeout), ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         CheckDuration(nameof(SendDelay), SendDelay, TimeSpan.Zero, TimeSpan.FromSeconds(10));
@@ -116,7 +128,7 @@ public sealed class RemoteSettings
     public override string ToString() =>
         $"RemoteSettings(Listen={ListenHost}:{ListenPort}, PublicHostName={PublicHostName ?? "(listen host)"}, Secret=<{Secret?.Length ?? 0} bytes, hidden>, " +
         $"MaxFrameBytes={MaxFrameBytes}, SendQueueLimitBytes={SendQueueLimitBytes}, FragmentBytes={FragmentBytes}, HandshakeTimeout={HandshakeTimeout}, " +
-        $"UseTls={UseTls}, SendDelay={SendDelay})";
+        $"SharedMemoryBytes={SharedMemoryBytes}, UseTls={UseTls}, SendDelay={SendDelay})";
 
     private static void CheckDuration(string name, TimeSpan value, TimeSpan min, TimeSpan max)
     {

@@ -2,6 +2,7 @@
 // as its peer's association (one per node, either direction, simultaneous connects settled by the
 // rule "the connection dialed by the lower address wins"), and what happens when one closes.
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -81,7 +82,7 @@ public sealed partial class RemoteTransport
         // Segments of SocketBufferBytes: the writer's default 4 KiB segments made a 940 KB message 230 send calls.
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: SocketBufferBytes, minimumReadSize: SocketBufferBytes / 4, leaveOpen: true));
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: SocketBufferBytes, leaveOpen: true));
-        return new Connection(input, output, $"{host}:{port}", dialed: true, abort: stream.Dispose);
+        return new Connection(input, output, $"{host}:{port}", dialed: true, abort: stream.Dispose) { PeerIsLoopback = Connection.IsLoopback(host) };
     }
 
     /// <summary>The TLS policy of a dialing node: a certificate whose chain and host name validate against
@@ -103,7 +104,10 @@ public sealed partial class RemoteTransport
     private Task RunInboundAsync(ConnectionContext context)
     {
         var connection = new Connection(context.Transport.Input, context.Transport.Output, context.RemoteEndPoint?.ToString() ?? "(unknown endpoint)",
-            dialed: false, abort: () => context.Abort(new ConnectionAbortedException("closed by the remoting layer")));
+            dialed: false, abort: () => context.Abort(new ConnectionAbortedException("closed by the remoting layer")))
+        {
+            PeerIsLoopback = context.RemoteEndPoint is IPEndPoint endpoint && Connection.IsLoopback(endpoint.Address),
+        };
         return RunConnectionAsync(connection, dialedFor: null);
     }
 
@@ -117,7 +121,7 @@ public sealed partial class RemoteTransport
             if (!await HandshakeAsync(connection, dialedFor).ConfigureAwait(false)) return;
             writer = Attach(connection, dialedFor);
             if (writer is null) return;
-            var decoder = new InboundDecoder(Registry, this, Settings.MaxFrameBytes, message => Deliver(connection, message));
+            var decoder = new InboundDecoder(Registry, this, Settings.MaxFrameBytes, message => Deliver(connection, message), connection.InboundRing);
             try
             {
                 await decoder.RunAsync(connection.Input, connection.Closing).ConfigureAwait(false);
@@ -146,10 +150,12 @@ public sealed partial class RemoteTransport
         {
             connection.Close("closed");
             _connections.TryRemove(connection, out _);
+            bool writerDone = true;
             if (writer is not null)
             {
                 OnConnectionClosed(connection);
                 await writer.Completion.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                writerDone = writer.Completion.IsCompleted;
             }
             else if (dialedFor is not null)
             {
@@ -157,6 +163,9 @@ public sealed partial class RemoteTransport
             }
             await connection.Input.CompleteAsync().ConfigureAwait(false);
             await connection.Output.CompleteAsync().ConfigureAwait(false);
+            // The decoder has returned; the writer may still touch its ring only if it has not stopped (then it is left mapped).
+            connection.InboundRing?.Dispose();
+            if (writerDone) connection.OutboundRing?.Dispose();
         }
     }
 
@@ -168,7 +177,14 @@ public sealed partial class RemoteTransport
         string reason;
         try
         {
-            await Handshake.RunAsync(connection, _identity, Settings.MaxFrameBytes, timeout.Token).ConfigureAwait(false);
+            // With TLS the user asked for every byte to go through it, so then no ring is offered or mapped.
+            await Handshake.RunAsync(connection, _identity, Settings.MaxFrameBytes, timeout.Token, Settings.UseTls ? 0 : Settings.SharedMemoryBytes)
+                .ConfigureAwait(false);
+            if (connection.OutboundRing is { } ring)
+                Log.LogInformation("Bulk payloads to {Peer} go through a shared-memory ring of {MiB:0.#} MiB (the peer is on this host)",
+                    connection.Peer, ring.Capacity / 1048576.0);
+            else if (connection.SharedMemoryNote is { } note)
+                Log.LogInformation("Bulk payloads to {Peer} go over the connection: {Reason}", connection.Peer, note);
             // A node dialed by another name than its canonical one (an IP address, a DNS alias, a NAT address): both
             // names then lead to this association, so that a worker can --join whatever address reaches the coordinator.
             if (dialedFor is not null && !connection.Remote!.Equals(dialedFor.Remote))
