@@ -23,13 +23,13 @@ public static class ClusterBenchmark
         int total = b.WarmupSteps + b.StepsPerWindow * b.Windows;
         var setup = TrainingSetup.Create(options, data, maxSteps: total, evaluate: false);
         var steps = await LocalCluster.RunAsync(setup, b.Workers, new HostPort("127.0.0.1", 0), TimeSpan.Zero,
-            (_, join, secret) => new WorkerLaunch(join, "127.0.0.1:0", secret),
+            (_, join, secret) => new WorkerLaunch(join, "127.0.0.1:0", secret, SharedMemoryBytes: b.SharedMemoryBytes),
             (events, check) => LocalBenchmark.CollectStepsAsync(events, total, progress, e =>
             {
                 check(e);
                 return Task.CompletedTask;
             }),
-            "benchmark", progress, cancellation, timeline);
+            "benchmark", progress, cancellation, timeline, b.SharedMemoryBytes);
         return LocalBenchmark.Summarize(b, setup, steps) with
         {
             Mode = "cluster",

@@ -31,13 +31,16 @@ internal static class BenchCommand
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
     private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
         "Parameter-server shards, as for dpt train [default: one per worker up to the processor count; with --cluster 4]", TrainingOptionsValidator.Accepted.ParameterServerShards);
+    private static readonly Option<int?> SharedMemory = CliOptions.OptionalInt("--shared-memory-mib",
+        "With --cluster: MiB of the shared-memory ring through which each process sends tensors to another (0: loopback TCP only) [default: 8, as dpt-worker]",
+        "an integer from 0 to 1024");
     private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps measured steps (after --warmup) of every run, each run as processes of its own");
 
     public static Command Create()
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, PsShards, Json }.Concat(Timeline.All)) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, PsShards, SharedMemory, Json }.Concat(Timeline.All)) command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
@@ -48,7 +51,7 @@ internal static class BenchCommand
         if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
         var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
-            Cluster: r.GetValue(Cluster), ParameterServerShards: r.GetValue(PsShards));
+            Cluster: r.GetValue(Cluster), ParameterServerShards: r.GetValue(PsShards), SharedMemoryBytes: SharedMemoryBytes(r));
         int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
             throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from the largest --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
@@ -127,4 +130,14 @@ internal static class BenchCommand
     }
 
     private static double Ms(double seconds) => Math.Round(seconds * 1e3, 3);
+
+    /// <summary>--shared-memory-mib in bytes; null when not given. Only with --cluster, where processes talk.</summary>
+    private static long? SharedMemoryBytes(ParseResult r)
+    {
+        if (r.GetValue(SharedMemory) is not { } mib) return null;
+        if (!r.GetValue(Cluster)) throw new InvalidOptionException("--shared-memory-mib", mib.ToString(System.Globalization.CultureInfo.InvariantCulture), "it needs --cluster: local workers share memory anyway");
+        if (mib is < 0 or > 1024)
+            throw new InvalidOptionException("--shared-memory-mib", mib.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected an integer from 0 to 1024");
+        return (long)mib << 20;
+    }
 }

@@ -206,6 +206,7 @@ internal static class TrainCommand
             TlsCertificate = r.GetValue(TlsCert),
             TlsKey = r.GetValue(TlsKey),
             Cluster = ClusterCliOptions.Bind(r),
+            SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
         };
     }
 

@@ -24,13 +24,16 @@ public static class LocalCluster
     /// which throws if a worker process exited early or an interrupted run did not end in time.</param>
     /// <param name="run">The run as messages name it: "benchmark", "experiment".</param>
     /// <param name="timeline">Records the run's step timeline, the worker processes' spans included; null records none.</param>
+    /// <param name="sharedMemoryBytes">The coordinator's shared-memory ring per connection (the workers' come with
+    /// <paramref name="launch"/>); null for the default.</param>
     public static async Task<T> RunAsync<T>(TrainingSetup setup, int workers, HostPort listen, TimeSpan sendDelay,
         Func<int, string, string, WorkerLaunch> launch, Func<ChannelReader<object>, Action<object>, Task<T>> collect, string run,
-        Action<string>? progress, CancellationToken cancellation, RunTimeline? timeline = null)
+        Action<string>? progress, CancellationToken cancellation, RunTimeline? timeline = null, long? sharedMemoryBytes = null)
     {
         // A secret as a user would put in a file: base64 text, which ClusterSecret.Load reads back as its UTF-8 bytes.
         string secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var node = new NodeOptions { Listen = listen, Secret = Encoding.UTF8.GetBytes(secret), SendDelay = sendDelay };
+        if (sharedMemoryBytes is { } shared) node = node with { SharedMemoryBytes = shared };
 
         var events = Channel.CreateUnbounded<object>();
         await using var system = ActorSystem.Create("dpt");

@@ -13,7 +13,9 @@ namespace Dpt.Coordinator.Cluster;
 /// <param name="Secret">The cluster secret, passed in <see cref="ClusterSecret.EnvironmentVariable"/>, never on the command line.</param>
 /// <param name="SendDelay">Latency emulation (experiments only): how long the worker holds each message it sends.</param>
 /// <param name="Prefix">A command that runs the worker, e.g. ip netns exec NAME; empty to start it directly.</param>
-public sealed record WorkerLaunch(string Join, string Listen, string Secret, TimeSpan SendDelay = default, IReadOnlyList<string>? Prefix = null);
+/// <param name="SharedMemoryBytes">The worker's --shared-memory-mib in bytes; null for its default.</param>
+public sealed record WorkerLaunch(string Join, string Listen, string Secret, TimeSpan SendDelay = default, IReadOnlyList<string>? Prefix = null,
+    long? SharedMemoryBytes = null);
 
 public sealed class WorkerProcess
 {
@@ -37,6 +39,11 @@ public sealed class WorkerProcess
         {
             start.ArgumentList.Add("--send-delay-us");
             start.ArgumentList.Add(((long)Math.Round(launch.SendDelay.TotalMicroseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (launch.SharedMemoryBytes is { } shared)
+        {
+            start.ArgumentList.Add("--shared-memory-mib");
+            start.ArgumentList.Add((shared >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         start.Environment[ClusterSecret.EnvironmentVariable] = launch.Secret;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -60,8 +60,12 @@ public sealed class ExperimentNetwork : IDisposable
 
     /// <summary>How to start worker process <paramref name="k"/> (from 1).</summary>
     public WorkerLaunch Launch(int k, string join, string secret) => Namespaces is null
-        ? new WorkerLaunch(join, "127.0.0.1:0", secret, SendDelay)
-        : new WorkerLaunch(join, $"{Namespaces.WorkerAddress(k)}:0", secret, SendDelay, Namespaces.Exec(Namespaces.Worker(k)));
+        ? new WorkerLaunch(join, "127.0.0.1:0", secret, SendDelay, SharedMemoryBytes: SharedMemoryBytes)
+        : new WorkerLaunch(join, $"{Namespaces.WorkerAddress(k)}:0", secret, SendDelay, Namespaces.Exec(Namespaces.Worker(k)), SharedMemoryBytes);
+
+    /// <summary>The processes' shared-memory rings: off under an emulated link, whose traffic must cross the (emulated)
+    /// network even on loopback; null (the default) otherwise.</summary>
+    public long? SharedMemoryBytes => Link is null ? null : 0;
 
     /// <summary>The report's "mode" setting.</summary>
     public string Mode => Namespaces is null

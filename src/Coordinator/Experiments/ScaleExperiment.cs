@@ -127,7 +127,7 @@ public static class ScaleExperiment
         CancellationToken cancellation) =>
         LocalCluster.RunAsync(setup, workers, network.CoordinatorListen, network.SendDelay, network.Launch,
             (events, check) => CollectAsync(setup, "cluster", workers, events, target, progress, cancellation, check),
-            "experiment", progress: null, cancellation);
+            "experiment", progress: null, cancellation, sharedMemoryBytes: network.SharedMemoryBytes);
 
     /// <summary>Reads a run's events to its end: its steps, the test accuracy after each epoch and when it first reached
     /// <paramref name="target"/>; an event it does not know goes to <paramref name="other"/>.</summary>

@@ -25,7 +25,20 @@ public static class ClusterCliOptions
         "Cluster: milliseconds an unreachable worker node may stay so before the coordinator downs it and hands its work to the others",
         "milliseconds from 0 to 3600000");
 
-    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter];
+    public static readonly Option<int> SharedMemory = CliOptions.Int("--shared-memory-mib", (int)(new Remoting.RemoteSettings().SharedMemoryBytes >> 20),
+        "Cluster: MiB of the shared-memory ring (in /dev/shm) through which this node sends tensors to a node on the same host, reached at a " +
+        "loopback address, instead of through loopback TCP; 0 sends everything over TCP. Never used with TLS", "an integer from 0 to 1024");
+
+    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory];
+
+    /// <summary>--shared-memory-mib in bytes (0: off).</summary>
+    public static long SharedMemoryBytes(ParseResult r)
+    {
+        int mib = r.GetValue(SharedMemory);
+        if (mib is < 0 or > 1024)
+            throw new InvalidOptionException(SharedMemory.Name, mib.ToString(CultureInfo.InvariantCulture), $"expected {CliOptions.Accepted(SharedMemory)}");
+        return (long)mib << 20;
+    }
 
     /// <summary>The options given; a value out of range is an <see cref="InvalidOptionException"/> naming the option.</summary>
     public static ClusterOptions Bind(ParseResult r)

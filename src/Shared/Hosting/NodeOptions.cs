@@ -28,6 +28,10 @@ public sealed record NodeOptions
     /// <summary>Heartbeats, failure detection and downing.</summary>
     public ClusterOptions Cluster { get; init; } = ClusterOptions.Default;
 
+    /// <summary>Bytes of the shared-memory ring per connection to a node on this host (see
+    /// <see cref="RemoteSettings.SharedMemoryBytes"/>); 0 sends everything over TCP.</summary>
+    public long SharedMemoryBytes { get; init; } = new RemoteSettings().SharedMemoryBytes;
+
     /// <summary>Artificial one-way delay per message, for experiments and tests only.</summary>
     public TimeSpan SendDelay { get; init; }
 
@@ -47,6 +51,7 @@ public sealed record NodeOptions
             TlsCertificate = certificate,
             TlsTrustedThumbprints = certificate is null ? [] : [certificate.Thumbprint],
             SendDelay = SendDelay,
+            SharedMemoryBytes = SharedMemoryBytes,
         };
     }
 }

@@ -116,6 +116,7 @@ internal static class WorkerCommand
                 TlsKey = r.GetValue(TlsKey),
                 Cluster = ClusterCliOptions.Bind(r) with { JoinTimeout = TimeSpan.FromSeconds(timeout) },
                 SendDelay = TimeSpan.FromMicroseconds(delay),
+                SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
             },
             Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
             Workers = workers,

@@ -14,6 +14,7 @@ public class RemoteSettingsSpec
     [InlineData("MaxFrameBytes", "100", "[1024, 1073741824] bytes")]
     [InlineData("SendQueueLimitBytes", "10", "[65536, 4294967296] bytes")]
     [InlineData("FragmentBytes", "0", "[1024, 16777216] bytes")]
+    [InlineData("SharedMemoryBytes", "4096", "0 (off) or [65536, 1073741824] bytes")]
     [InlineData("ListenPort", "70000", "[0, 65535]")]
     [InlineData("HandshakeTimeout", "00:00:00", "[00:00:00.1000000, 00:05:00]")]
     [InlineData("SendDelay", "00:01:00", "[00:00:00, 00:00:10]")]
@@ -27,6 +28,7 @@ public class RemoteSettingsSpec
             "MaxFrameBytes" => new RemoteSettings { Secret = Secret, MaxFrameBytes = 100 },
             "SendQueueLimitBytes" => new RemoteSettings { Secret = Secret, SendQueueLimitBytes = 10 },
             "FragmentBytes" => new RemoteSettings { Secret = Secret, FragmentBytes = 0 },
+            "SharedMemoryBytes" => new RemoteSettings { Secret = Secret, SharedMemoryBytes = 4096 },
             "ListenPort" => new RemoteSettings { Secret = Secret, ListenPort = 70000 },
             "HandshakeTimeout" => new RemoteSettings { Secret = Secret, HandshakeTimeout = TimeSpan.Zero },
             "SendDelay" => new RemoteSettings { Secret = Secret, SendDelay = TimeSpan.FromMinutes(1) },

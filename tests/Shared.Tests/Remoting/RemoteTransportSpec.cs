@@ -346,6 +346,8 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         y.System.ActorOf(Props.Create(() => new Echo()), "echo");
         var reply = await x.RefOn(y, "/user/echo").Ask<Tensor>(new Tensor("over tls", RandomFloats(1000, 3)), TimeSpan.FromSeconds(10));
         Assert.Equal(RandomFloats(1000, 3), reply.Values);
+        // With TLS every byte goes through it: no shared-memory ring between nodes of one host.
+        Assert.DoesNotContain(x.Log.Lines.Concat(y.Log.Lines), line => line.Contains("shared-memory ring", StringComparison.Ordinal));
 
         // A node with another certificate is not trusted.
         using var other = TestCertificates.SelfSigned("CN=someone-else", seed: 2);

@@ -154,7 +154,7 @@ internal sealed class RawPeer : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
-        Connection = new Connection(Input, Output, "test", dialed: true, abort: _stream.Dispose);
+        Connection = new Connection(Input, Output, "test", dialed: true, abort: _stream.Dispose) { PeerIsLoopback = true };
     }
 
     public static Address DefaultAddress { get; } = Address.Remote("raw", "127.0.0.1", 1);
@@ -173,10 +173,11 @@ internal sealed class RawPeer : IAsyncDisposable
         return new RawPeer(socket);
     }
 
-    /// <summary>Runs the real handshake as <paramref name="address"/>.</summary>
-    public Task HandshakeAsync(Address? address = null, byte[]? secret = null, int protocolVersion = RemoteSettings.ProtocolVersion) =>
+    /// <summary>Runs the real handshake as <paramref name="address"/>, offering a shared-memory ring of
+    /// <paramref name="sharedMemoryBytes"/> (0: none; the node's ring is then not mapped either).</summary>
+    public Task HandshakeAsync(Address? address = null, byte[]? secret = null, int protocolVersion = RemoteSettings.ProtocolVersion, long sharedMemoryBytes = 0) =>
         Handshake.RunAsync(Connection, new Handshake.Identity(address ?? DefaultAddress, 7, secret ?? Node.Secret, protocolVersion), 1 << 20,
-            new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+            new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token, sharedMemoryBytes);
 
     public async Task SendAsync(byte[] bytes)
     {
@@ -213,6 +214,8 @@ internal sealed class RawPeer : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _stream.Dispose();
+        Connection.OutboundRing?.Dispose();
+        Connection.InboundRing?.Dispose();
         return ValueTask.CompletedTask;
     }
 }
