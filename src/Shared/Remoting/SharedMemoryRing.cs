@@ -72,7 +72,11 @@ internal sealed unsafe partial class SharedMemoryRing : IDisposable
         SharedMemoryRing? ring = null;
         try
         {
-            stream.SetLength(HeaderBytes + capacity);
+            // Written out, not just sized: tmpfs allocates a page on first touch, and a full /dev/shm would then kill
+            // the process with SIGBUS mid-message. Writing every page now turns that into an IOException here.
+            var zeros = new byte[1 << 20];
+            for (long left = HeaderBytes + capacity; left > 0; left -= zeros.Length) stream.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+            stream.Flush();
             ring = new SharedMemoryRing(path, capacity, MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false));
             BinaryPrimitives.WriteUInt64LittleEndian(new Span<byte>(ring._base, 8), Magic);
             BinaryPrimitives.WriteInt64LittleEndian(new Span<byte>(ring._base + 8, 8), capacity);
