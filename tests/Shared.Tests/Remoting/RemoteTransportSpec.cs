@@ -389,13 +389,7 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(times[rounds / 2] < 2000);
     }
 
-    private static byte[] Prefix(int length, byte kind)
-    {
-        var prefix = new byte[5];
-        BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)length);
-        prefix[4] = kind;
-        return prefix;
-    }
+    private static byte[] Prefix(int length, byte kind) => RawPeer.Prefix(length, kind);
 
     private static async Task AwaitAsync(Func<bool> condition, CapturedOutput log)
     {

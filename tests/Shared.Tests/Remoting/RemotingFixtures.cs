@@ -159,6 +159,15 @@ internal sealed class RawPeer : IAsyncDisposable
 
     public static Address DefaultAddress { get; } = Address.Remote("raw", "127.0.0.1", 1);
 
+    /// <summary>A frame prefix: the length (of the kind byte and body) and the kind.</summary>
+    public static byte[] Prefix(int length, byte kind)
+    {
+        var prefix = new byte[5];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)length);
+        prefix[4] = kind;
+        return prefix;
+    }
+
     public PipeReader Input { get; }
 
     public PipeWriter Output { get; }

@@ -210,11 +210,5 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
         return frame;
     }
 
-    private static byte[] Prefix(int length, byte kind)
-    {
-        var prefix = new byte[5];
-        BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)length);
-        prefix[4] = kind;
-        return prefix;
-    }
+    private static byte[] Prefix(int length, byte kind) => RawPeer.Prefix(length, kind);
 }
