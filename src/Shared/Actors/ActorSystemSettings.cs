@@ -22,9 +22,10 @@ public sealed record ActorSystemSettings
     /// blocks. A spinning thread picks a message up within a microsecond or two; a blocked one takes
     /// tens of microseconds to wake (measured on the 2-core VMs: median round trip 2.5-4 µs back-to-back
     /// with free cores, 25-75 µs with 1 ms between messages). Raise it above the gap between messages (say 1.5 ms for
-    /// one per millisecond) only where cores are free, as each idle pinned actor then keeps a core
-    /// busy. Range [0, 10 ms]; default 0: in training the gaps between messages to a waiting actor are 0.3 ms
-    /// or more, so spinning never catches one and only takes time from the computing workers.</summary>
+    /// one per millisecond) where cores are free, or where waking is what is slow: the spin offers the core to
+    /// other runnable threads every ~10 µs, but an idle pinned actor still keeps its core from sleeping.
+    /// Range [0, 10 ms]; default 0. dpt-worker spins its worker actors 1 ms (--idle-spin-us): in cluster mode the
+    /// next step's parameters reach a waiting worker as several messages, each of which cost a wake-up.</summary>
     public TimeSpan PinnedSpinDuration { get; init; } = TimeSpan.Zero;
 
     /// <summary>How long an idle "thread:&lt;name&gt;" dispatcher thread spins, watching its queue, before it

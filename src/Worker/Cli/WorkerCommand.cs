@@ -33,6 +33,10 @@ internal static class WorkerCommand
         "Exit when the coordinator removes this node (e.g. after it was unreachable) instead of joining again as a new member");
     private static readonly Option<double> ConnectTimeout = CliOptions.Double("--connect-timeout", 60,
         "Seconds to keep trying to reach the coordinator before giving up", "a number of seconds from 1 to 86400");
+    private static readonly Option<int> IdleSpin = CliOptions.Int("--idle-spin-us", (int)WorkerNodeOptions.DefaultIdleSpin.TotalMicroseconds,
+        "Microseconds a worker's thread spins for the next parameters after sending its gradients, before it sleeps (it offers its core " +
+        "to other threads every 10 µs meanwhile); 0 sleeps at once, which saves CPU time on a shared machine but wakes slower",
+        "an integer from 0 to 10000");
     // Hidden from --help: latency emulation for dpt experiment scale --link and the specs, not for a real cluster.
     private static readonly Option<int> SendDelay = CliOptions.Hidden(CliOptions.Int("--send-delay-us", 0,
         "Experiments only: hold every message this node sends for this many microseconds before it goes out (one-way latency)",
@@ -43,7 +47,7 @@ internal static class WorkerCommand
         var root = new RootCommand("dpt-worker: a worker node of a dpt cluster. It joins the coordinator started with 'dpt train --listen', receives "
                                    + "the run's model and (unless --data-dir is given) its data, and computes gradients until the run ends. "
                                    + "Ctrl-C or SIGTERM leaves the cluster gracefully (the coordinator hands this node's work to the others).");
-        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout, SendDelay }
+        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout, IdleSpin, SendDelay }
                      .Concat(ClusterCliOptions.All))
             root.Options.Add(option);
         root.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
@@ -102,6 +106,9 @@ internal static class WorkerCommand
         int delay = r.GetValue(SendDelay);
         if (delay is < 0 or > 10_000_000)
             throw new InvalidOptionException("--send-delay-us", delay.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected an integer from 0 to 10000000");
+        int spin = r.GetValue(IdleSpin);
+        if (spin is < 0 or > 10_000)
+            throw new InvalidOptionException("--idle-spin-us", spin.ToString(System.Globalization.CultureInfo.InvariantCulture), "expected an integer from 0 to 10000");
         if (r.GetValue(DataDir) is { } dir && !Directory.Exists(dir))
             throw new InvalidOptionException("--data-dir", dir, "expected an existing directory holding the data set's files");
         return new WorkerNodeOptions
@@ -122,6 +129,7 @@ internal static class WorkerCommand
             Workers = workers,
             Rejoin = !r.GetValue(NoRejoin),
             ConnectTimeout = TimeSpan.FromSeconds(timeout),
+            IdleSpin = TimeSpan.FromMicroseconds(spin),
         };
     }
 }

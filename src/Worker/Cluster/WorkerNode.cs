@@ -31,7 +31,8 @@ public static class WorkerNode
 
     private static async Task<(Outcome, string)> RunIncarnationAsync(WorkerNodeOptions options, Action<string> say, CancellationToken stop)
     {
-        await using var system = ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create() });
+        // The worker actors are the process's only pinned actors: the spin is theirs.
+        await using var system = ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create(), PinnedSpinDuration = options.IdleSpin });
         await using var transport = await RemoteTransport.StartAsync(system, options.Node.ToRemoteSettings(), Serializers.CreateRegistry(), stop);
         var coordinator = Address.Remote(system.Name, options.Join.Host, options.Join.Port);
         var trainer = system.Provider.ResolveActorRef(ActorPath.RootOf(coordinator) / "user" / TrainerActorName);

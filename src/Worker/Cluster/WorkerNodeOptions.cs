@@ -25,6 +25,16 @@ public sealed record WorkerNodeOptions
     /// join again as a new member; otherwise exit. Default true.</summary>
     public bool Rejoin { get; init; } = true;
 
+    /// <summary>How long a worker's thread spins when it has sent its gradients, before it blocks to wait for the next
+    /// parameters (<see cref="Dpt.Actors.ActorSystemSettings.PinnedSpinDuration"/>). Default <see cref="DefaultIdleSpin"/>.</summary>
+    public TimeSpan IdleSpin { get; init; } = DefaultIdleSpin;
+
+    /// <summary>1 ms. A blocked thread takes 20-50 µs to wake on the 2-core VM this was measured on, per message of the
+    /// next step's parameters; a spinning one sees them at once, and offers its core to other threads every 10 µs.
+    /// Alternated four times with 0 (dpt bench --cluster --workers 1,2 --batch 512): two worker processes' communication
+    /// per step 0.82-0.91 ms against 1.16-1.37 ms, 84,892-89,856 samples/s against 69,978-83,739.</summary>
+    public static readonly TimeSpan DefaultIdleSpin = TimeSpan.FromMilliseconds(1);
+
     /// <summary>How long to keep trying to reach the coordinator before giving up. Default 60 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
