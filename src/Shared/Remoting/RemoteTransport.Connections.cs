@@ -198,6 +198,7 @@ public sealed partial class RemoteTransport
             else Log.LogWarning("Refused the connection of {Peer}: {Reason}", connection.Peer, e.Message);
             System.EventStream.Publish(new RemotingEvents.ConnectionRefused(connection.Remote?.ToString() ?? connection.Endpoint, e.Message, e.ByRemote)
                 { Dialed = dialedFor?.Remote });
+            if (e.RefusedHere) await LingerAfterRefusalAsync(connection).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!connection.Closing.IsCancellationRequested && !_shutdown.IsCancellationRequested)
         {
@@ -220,6 +221,30 @@ public sealed partial class RemoteTransport
         }
         connection.Close(reason);
         return false;
+    }
+
+    /// <summary>
+    /// Lets the peer read the Refused frame before the connection goes: closing aborts it, and a TCP reset makes the
+    /// peer's kernel drop what it has not read yet, so a busy peer would see only "connection reset" and not why.
+    /// Ends the sending side, then waits (at most 500 ms) for the peer to close its own.
+    /// </summary>
+    private static async Task LingerAfterRefusalAsync(Connection connection)
+    {
+        try
+        {
+            await connection.Output.CompleteAsync().ConfigureAwait(false);
+            using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            while (true)
+            {
+                var result = await connection.Input.ReadAsync(linger.Token).ConfigureAwait(false);
+                connection.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled) return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer kept the connection open, or it is gone already: the refusal stands either way.
+        }
     }
 
     /// <summary>Makes <paramref name="connection"/> the association with its peer, or closes it when an

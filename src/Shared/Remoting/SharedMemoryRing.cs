@@ -68,15 +68,14 @@ internal sealed unsafe partial class SharedMemoryRing : IDisposable
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            // fallocate: tmpfs allocates a page on first touch, and a full /dev/shm would then kill the process with
+            // SIGBUS mid-message; allocated up front, a full /dev/shm is an IOException here instead.
+            PreallocationSize = HeaderBytes + capacity,
         });
         SharedMemoryRing? ring = null;
         try
         {
-            // Written out, not just sized: tmpfs allocates a page on first touch, and a full /dev/shm would then kill
-            // the process with SIGBUS mid-message. Writing every page now turns that into an IOException here.
-            var zeros = new byte[1 << 20];
-            for (long left = HeaderBytes + capacity; left > 0; left -= zeros.Length) stream.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
-            stream.Flush();
+            stream.SetLength(HeaderBytes + capacity);
             ring = new SharedMemoryRing(path, capacity, MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false));
             BinaryPrimitives.WriteUInt64LittleEndian(new Span<byte>(ring._base, 8), Magic);
             BinaryPrimitives.WriteInt64LittleEndian(new Span<byte>(ring._base + 8, 8), capacity);
