@@ -102,6 +102,8 @@ public static class LocalBenchmark
         return Summarize(b, setup, steps);
     }
 
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
     /// Reads the coordinator's events until training ends: the applied steps, in order. Throws if training failed, and
     /// <see cref="OperationCanceledException"/> if it ended before <paramref name="total"/> steps (interrupted).
@@ -110,12 +112,19 @@ public static class LocalBenchmark
         Func<object, Task>? other = null)
     {
         var steps = new List<StepCompleted>(total);
+        long reported = 0;
         await foreach (var e in events.ReadAllAsync(CancellationToken.None))
         {
             if (e is StepsCompleted batch)
             {
                 steps.AddRange(batch.Steps);
-                progress?.Invoke($"{steps.Count}/{total} steps");
+                // Formatted at most every 100 ms and at the end: this process is the one being measured.
+                long now = Stopwatch.GetTimestamp();
+                if (progress is not null && (steps.Count >= total || Stopwatch.GetElapsedTime(reported, now) >= ProgressInterval))
+                {
+                    reported = now;
+                    progress($"{steps.Count}/{total} steps");
+                }
             }
             else if (e is TrainingFinished) break;
             else if (e is TrainingFailed f) throw new InvalidOperationException(f.Reason);

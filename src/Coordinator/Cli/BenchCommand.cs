@@ -65,13 +65,14 @@ internal static class BenchCommand
             Console.Error.WriteLine($"benchmarking {LocalBenchmark.Workload}, batch {b.Batch}, {(b.Cluster ? "worker processes" : "workers")} {string.Join(",", workers)}: " +
                                     $"{rounds} round(s), each {b.WarmupSteps} warm-up steps then {b.Windows} windows of {b.StepsPerWindow} steps per worker count");
         IReadOnlyList<BenchSeries> series;
+        var progress = json ? null : ProgressLine.StandardError();
         try
         {
-            series = await LocalBenchmark.RunRoundsAsync(b, workers, rounds, json ? null : p => Console.Error.Write($"\r{p} "), cancellation, timeline);
+            series = await LocalBenchmark.RunRoundsAsync(b, workers, rounds, progress is null ? null : p => progress.Report(p), cancellation, timeline);
         }
         finally
         {
-            if (!json) Console.Error.WriteLine(); // ends the progress line, also before a message that the run was interrupted
+            progress?.End(); // also before a message that the run was interrupted
         }
         if (timeline is not null) Console.Error.WriteLine(timeline.Write());
         var first = series[0];

@@ -98,22 +98,16 @@ internal static class ExperimentScaleCommand
                                 + (scaling == ScalingMode.Strong ? $"global batch {batch}" : $"{batch} samples per worker")
                                 + $", {(steps is { } s ? $"{s} steps" : $"{training.Epochs} epoch(s)")} each, data set {training.Dataset}");
         ExperimentReport report;
-        var last = DateTime.MinValue;
+        var progress = ProgressLine.StandardError();
         try
         {
-            report = await ScaleExperiment.RunAsync(options, p =>
-            {
-                // On a terminal one line rewritten a few times a second; in a log, a line per configuration's start and end.
-                bool edge = p.Step == 0 || p.Step == p.Steps;
-                if (Console.IsErrorRedirected ? !edge : !edge && DateTime.UtcNow - last < TimeSpan.FromMilliseconds(250)) return;
-                last = DateTime.UtcNow;
-                if (Console.IsErrorRedirected) Console.Error.WriteLine(p);
-                else Console.Error.Write($"\r{p}   ");
-            }, cancellation, notice: Console.Error.WriteLine);
+            // The start and end of each configuration are always shown.
+            report = await ScaleExperiment.RunAsync(options, p => progress.Report(p.ToString(), edge: p.Step == 0 || p.Step == p.Steps),
+                cancellation, notice: Console.Error.WriteLine);
         }
         finally
         {
-            if (!Console.IsErrorRedirected) Console.Error.WriteLine(); // ends the progress line
+            progress.End();
         }
         var files = ReportWriter.Write(report, output);
         ExperimentCommand.Print(report, files);

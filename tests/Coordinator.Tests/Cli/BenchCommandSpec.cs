@@ -64,7 +64,7 @@ public sealed class BenchCommandSpec
     public async Task Ctrl_C_must_stop_the_benchmark_with_one_line_saying_how_far_it_got_and_exit_code_130()
     {
         using var dpt = DptProcess.Start(["bench", "--workers", "1", "--warmup", "5", "--steps", "100000", "--windows", "2"]);
-        await dpt.WaitForLineAsync(l => l.EndsWith(" steps ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), standardError: true);
+        await dpt.WaitForLineAsync(l => l.EndsWith(" steps", StringComparison.Ordinal), TimeSpan.FromSeconds(30), standardError: true);
 
         dpt.Interrupt();
         var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(15));
