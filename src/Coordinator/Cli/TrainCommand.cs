@@ -207,6 +207,7 @@ internal static class TrainCommand
             TlsKey = r.GetValue(TlsKey),
             Cluster = ClusterCliOptions.Bind(r),
             SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
+            SharedMemoryDirectory = ClusterCliOptions.SharedMemoryDirectory(r),
         };
     }
 

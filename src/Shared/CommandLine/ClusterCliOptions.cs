@@ -29,7 +29,20 @@ public static class ClusterCliOptions
         "Cluster: MiB of the shared-memory ring (in /dev/shm) through which this node sends tensors to a node on the same host, reached at a " +
         "loopback address, instead of through loopback TCP; 0 sends everything over TCP. Never used with TLS", "an integer from 0 to 1024");
 
-    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory];
+    public static readonly Option<string> SharedMemoryDir = CliOptions.String("--shared-memory-dir", Remoting.SharedMemoryRing.DefaultDirectory,
+        "Cluster: directory (a tmpfs) for the shared-memory rings; a ring that cannot be made there (missing, not writable, full) " +
+        "means TCP for that connection. Nodes on one host must use the same one");
+
+    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory, SharedMemoryDir];
+
+    /// <summary>--shared-memory-dir, checked.</summary>
+    public static string SharedMemoryDirectory(ParseResult r)
+    {
+        string directory = r.GetValue(SharedMemoryDir)!;
+        if (!Remoting.RemoteSettings.IsRingDirectory(directory))
+            throw new InvalidOptionException(SharedMemoryDir.Name, directory, $"expected {Remoting.RemoteSettings.RingDirectoryAccepted}");
+        return directory;
+    }
 
     /// <summary>--shared-memory-mib in bytes (0: off).</summary>
     public static long SharedMemoryBytes(ParseResult r)

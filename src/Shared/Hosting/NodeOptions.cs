@@ -32,6 +32,9 @@ public sealed record NodeOptions
     /// <see cref="RemoteSettings.SharedMemoryBytes"/>); 0 sends everything over TCP.</summary>
     public long SharedMemoryBytes { get; init; } = new RemoteSettings().SharedMemoryBytes;
 
+    /// <summary>Where the rings are made (see <see cref="RemoteSettings.SharedMemoryDirectory"/>).</summary>
+    public string SharedMemoryDirectory { get; init; } = SharedMemoryRing.DefaultDirectory;
+
     /// <summary>Artificial one-way delay per message, for experiments and tests only.</summary>
     public TimeSpan SendDelay { get; init; }
 
@@ -52,6 +55,7 @@ public sealed record NodeOptions
             TlsTrustedThumbprints = certificate is null ? [] : [certificate.Thumbprint],
             SendDelay = SendDelay,
             SharedMemoryBytes = SharedMemoryBytes,
+            SharedMemoryDirectory = SharedMemoryDirectory,
         };
     }
 }

@@ -33,7 +33,7 @@ internal static class Handshake
     /// <see cref="RemotingProtocolException"/> (bad frame), <see cref="EndOfStreamException"/> (peer closed)
     /// or <see cref="OperationCanceledException"/> (timeout).</summary>
     public static async Task RunAsync(Connection connection, Identity self, int maxFrameBytes, CancellationToken cancellationToken,
-        long sharedMemoryBytes = 0)
+        long sharedMemoryBytes = 0, string sharedMemoryDirectory = SharedMemoryRing.DefaultDirectory)
     {
         var nonce = RandomNumberGenerator.GetBytes(NonceBytes);
         // A peer on this host is offered a ring for this node's bulk payloads (see SharedMemoryRing).
@@ -43,7 +43,7 @@ internal static class Handshake
         {
             try
             {
-                offered = SharedMemoryRing.Create(sharedMemoryBytes, self.Secret, nonce);
+                offered = SharedMemoryRing.Create(sharedMemoryBytes, self.Secret, nonce, sharedMemoryDirectory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
             {
@@ -79,7 +79,7 @@ internal static class Handshake
             var expected = Mac(self.Secret, dialer: !connection.Dialed, peerHello.Address, peerNonce, peerHello.Uid, self.Address.ToString(), nonce);
             if (!CryptographicOperations.FixedTimeEquals(expected, peerProof.Mac.Span))
                 await RefuseAsync(connection, "wrong cluster secret", cancellationToken).ConfigureAwait(false);
-            await SendAsync(connection, FrameKind.Accepted, AcceptOffer(connection, peerHello, peerNonce, self.Secret, sharedMemory, sharedMemoryBytes), cancellationToken)
+            await SendAsync(connection, FrameKind.Accepted, AcceptOffer(connection, peerHello, peerNonce, self.Secret, sharedMemory, sharedMemoryBytes, sharedMemoryDirectory), cancellationToken)
                 .ConfigureAwait(false);
 
             var peerAccepted = await ReceiveAsync(connection, FrameKind.Accepted, Accepted.Parser, maxFrameBytes, cancellationToken).ConfigureAwait(false);
@@ -100,7 +100,8 @@ internal static class Handshake
 
     /// <summary>The Accepted message: with the peer's offered ring mapped (and kept in <see cref="Connection.InboundRing"/>)
     /// when this node allows shared memory with it, else the reason it is not.</summary>
-    private static Accepted AcceptOffer(Connection connection, Hello peerHello, byte[] peerNonce, byte[] secret, bool sharedMemory, long sharedMemoryBytes)
+    private static Accepted AcceptOffer(Connection connection, Hello peerHello, byte[] peerNonce, byte[] secret, bool sharedMemory, long sharedMemoryBytes,
+        string sharedMemoryDirectory)
     {
         var accepted = new Accepted();
         if (peerHello.SharedMemoryPath.Length == 0) return accepted;
@@ -110,7 +111,7 @@ internal static class Handshake
             return accepted;
         }
         long capacity = peerHello.SharedMemoryBytes > RemoteSettings.MaxSharedMemoryBytes ? -1 : (long)peerHello.SharedMemoryBytes;
-        string? declined = SharedMemoryRing.TryOpen(peerHello.SharedMemoryPath, capacity, secret, peerNonce, out var ring);
+        string? declined = SharedMemoryRing.TryOpen(peerHello.SharedMemoryPath, capacity, secret, peerNonce, out var ring, sharedMemoryDirectory);
         connection.InboundRing = ring;
         accepted.SharedMemoryOpened = ring is not null;
         accepted.SharedMemoryDeclined = declined ?? "";

@@ -53,6 +53,19 @@ public sealed class RemoteSettings
     /// one copy on each side instead of two trips through the kernel's TCP stack.</summary>
     public long SharedMemoryBytes { get; init; } = 8L << 20;
 
+    /// <summary>Where this node creates its rings, and the only directory from which it maps a peer's: an absolute,
+    /// normalised path, default /dev/shm. Another tmpfs suits a container whose /dev/shm is small (Docker's is
+    /// 64 MiB); where a ring cannot be created there (missing, not writable, full), payloads go over the connection.</summary>
+    public string SharedMemoryDirectory { get; init; } = SharedMemoryRing.DefaultDirectory;
+
+    /// <summary>What <see cref="SharedMemoryDirectory"/> accepts, for error messages.</summary>
+    public const string RingDirectoryAccepted = "an absolute path without '.', '..', repeated or trailing '/'";
+
+    /// <summary>Whether <paramref name="path"/> is a valid <see cref="SharedMemoryDirectory"/>: normalised, so that the
+    /// check of a peer's ring path against it is a plain prefix comparison.</summary>
+    public static bool IsRingDirectory(string? path) =>
+        !string.IsNullOrEmpty(path) && Path.IsPathFullyQualified(path) && !path.EndsWith('/') && Path.GetFullPath(path) == path;
+
     /// <summary>Time a new connection has to complete the handshake, in [100 ms, 5 min], default 5 s;
     /// a connection still silent then is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -113,6 +126,8 @@ public sealed class RemoteSettings
             throw Invalid(nameof(FragmentBytes), FragmentBytes.ToString(CultureInfo.InvariantCulture), $"at most {nameof(MaxFrameBytes)} ({MaxFrameBytes})");
         if (SharedMemoryBytes != 0 && SharedMemoryBytes is < 64 << 10 or > MaxSharedMemoryBytes)
             throw Invalid(nameof(SharedMemoryBytes), SharedMemoryBytes.ToString(CultureInfo.InvariantCulture), "0 (off) or [65536, 1073741824] bytes");
+        if (!IsRingDirectory(SharedMemoryDirectory))
+            throw Invalid(nameof(SharedMemoryDirectory), $"[{SharedMemoryDirectory}]", RingDirectoryAccepted);
         CheckDuration(nameof(HandshakeTimeout), HandshakeTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         CheckDuration(nameof(ConnectTimeout), ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         CheckDuration(nameof(SendDelay), SendDelay, TimeSpan.Zero, TimeSpan.FromSeconds(10));
@@ -128,7 +143,7 @@ public sealed class RemoteSettings
     public override string ToString() =>
         $"RemoteSettings(Listen={ListenHost}:{ListenPort}, PublicHostName={PublicHostName ?? "(listen host)"}, Secret=<{Secret?.Length ?? 0} bytes, hidden>, " +
         $"MaxFrameBytes={MaxFrameBytes}, SendQueueLimitBytes={SendQueueLimitBytes}, FragmentBytes={FragmentBytes}, HandshakeTimeout={HandshakeTimeout}, " +
-        $"SharedMemoryBytes={SharedMemoryBytes}, UseTls={UseTls}, SendDelay={SendDelay})";
+        $"SharedMemoryBytes={SharedMemoryBytes}, SharedMemoryDirectory={SharedMemoryDirectory}, UseTls={UseTls}, SendDelay={SendDelay})";
 
     private static void CheckDuration(string name, TimeSpan value, TimeSpan min, TimeSpan max)
     {

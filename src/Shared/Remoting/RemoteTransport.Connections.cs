@@ -178,7 +178,8 @@ public sealed partial class RemoteTransport
         try
         {
             // With TLS the user asked for every byte to go through it, so then no ring is offered or mapped.
-            await Handshake.RunAsync(connection, _identity, Settings.MaxFrameBytes, timeout.Token, Settings.UseTls ? 0 : Settings.SharedMemoryBytes)
+            await Handshake.RunAsync(connection, _identity, Settings.MaxFrameBytes, timeout.Token, Settings.UseTls ? 0 : Settings.SharedMemoryBytes,
+                Settings.SharedMemoryDirectory)
                 .ConfigureAwait(false);
             if (connection.OutboundRing is { } ring)
                 Log.LogInformation("Bulk payloads to {Peer} go through a shared-memory ring of {MiB:0.#} MiB (the peer is on this host)",

@@ -1,4 +1,4 @@
-// A byte ring in shared memory (/dev/shm) through which a node sends bulk payloads to a peer on the same host:
+// A byte ring in shared memory (/dev/shm by default) through which a node sends bulk payloads to a peer on the same host:
 // the sender copies payload bytes into the ring and sends only a small SharedPayload frame (position, length) over
 // the connection; the receiver copies them out and publishes how far it has read. On loopback TCP the same bytes
 // cross the kernel twice and wake threads per segment; here they are one copy on each side. One writer (the
@@ -18,8 +18,8 @@ namespace Dpt.Remoting;
 
 internal sealed unsafe partial class SharedMemoryRing : IDisposable
 {
-    /// <summary>Where rings are created: a tmpfs on Linux.</summary>
-    public const string Directory = "/dev/shm";
+    /// <summary>Where rings are created unless <see cref="RemoteSettings.SharedMemoryDirectory"/> says otherwise: a tmpfs on Linux.</summary>
+    public const string DefaultDirectory = "/dev/shm";
 
     // Header, one page: magic (8 bytes) and data bytes (8) at 0, the tag (32) at 16, and the reader's count of
     // bytes consumed at 128, on a cache line of its own, as it is written by the other process.
@@ -54,15 +54,21 @@ internal sealed unsafe partial class SharedMemoryRing : IDisposable
 
     private ref long Consumed => ref Unsafe.AsRef<long>(_base + ConsumedOffset);
 
-    [GeneratedRegex(@"^/dev/shm/dpt-[0-9]+-[0-9a-f]{32}$")]
-    private static partial Regex RingPath();
+    [GeneratedRegex(@"^dpt-[0-9]+-[0-9a-f]{32}$")]
+    private static partial Regex RingName();
+
+    // A ring this protocol makes: a file of the form Create names, directly in this node's ring directory.
+    private static bool IsRingPath(string path, string directory) =>
+        path.Length > directory.Length + 1 && path.StartsWith(directory, StringComparison.Ordinal) && path[directory.Length] == '/'
+        && RingName().IsMatch(path.AsSpan(directory.Length + 1));
 
     /// <summary>Creates a ring of <paramref name="capacity"/> bytes for the connection whose Hello carries
-    /// <paramref name="nonce"/>; throws IOException or UnauthorizedAccessException where /dev/shm cannot hold it.</summary>
+    /// <paramref name="nonce"/>, in <paramref name="directory"/> (default <see cref="DefaultDirectory"/>); throws IOException
+    /// or UnauthorizedAccessException where the directory cannot hold it (missing, not writable, full).</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public static SharedMemoryRing Create(long capacity, byte[] secret, byte[] nonce)
+    public static SharedMemoryRing Create(long capacity, byte[] secret, byte[] nonce, string directory = DefaultDirectory)
     {
-        string path = $"{Directory}/dpt-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string path = $"{directory}/dpt-{Environment.ProcessId}-{Guid.NewGuid():N}";
         var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -92,11 +98,12 @@ internal sealed unsafe partial class SharedMemoryRing : IDisposable
     }
 
     /// <summary>Opens the peer's ring named in its Hello; the reason it cannot, or null. Only a path of the form
-    /// <see cref="Create"/> makes, of the announced size, with the right tag, is mapped.</summary>
-    public static string? TryOpen(string path, long capacity, byte[] secret, byte[] peerNonce, out SharedMemoryRing? ring)
+    /// <see cref="Create"/> makes in <paramref name="directory"/>, of the announced size, with the right tag, is mapped.</summary>
+    public static string? TryOpen(string path, long capacity, byte[] secret, byte[] peerNonce, out SharedMemoryRing? ring,
+        string directory = DefaultDirectory)
     {
         ring = null;
-        if (!RingPath().IsMatch(path)) return $"the ring path [{path}] is not one this protocol makes";
+        if (!IsRingPath(path, directory)) return $"the ring path [{path}] is not one this protocol makes in {directory}";
         if (capacity is < 1 or > RemoteSettings.MaxSharedMemoryBytes) return $"a ring of {capacity} bytes";
         try
         {

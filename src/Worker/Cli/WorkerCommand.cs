@@ -124,6 +124,7 @@ internal static class WorkerCommand
                 Cluster = ClusterCliOptions.Bind(r) with { JoinTimeout = TimeSpan.FromSeconds(timeout) },
                 SendDelay = TimeSpan.FromMicroseconds(delay),
                 SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
+                SharedMemoryDirectory = ClusterCliOptions.SharedMemoryDirectory(r),
             },
             Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
             Workers = workers,

@@ -9,6 +9,8 @@ public sealed class WorkerCommandSpec
     [InlineData(new[] { "--idle-spin-us", "20000" }, "--idle-spin-us", "an integer from 0 to 10000")]
     [InlineData(new[] { "--idle-spin-us", "-1" }, "--idle-spin-us", "an integer from 0 to 10000")]
     [InlineData(new[] { "--shared-memory-mib", "2048" }, "--shared-memory-mib", "an integer from 0 to 1024")]
+    [InlineData(new[] { "--shared-memory-dir", "shm" }, "--shared-memory-dir", "an absolute path without '.', '..', repeated or trailing '/'")]
+    [InlineData(new[] { "--shared-memory-dir", "/dev/shm/" }, "--shared-memory-dir", "an absolute path")]
     [InlineData(new[] { "--workers", "0" }, "--workers", "an integer from 1 to")]
     public async Task A_bad_option_value_must_be_one_line_with_exit_code_2(string[] args, string option, string accepted)
     {

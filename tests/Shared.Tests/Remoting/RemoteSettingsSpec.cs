@@ -15,6 +15,9 @@ public class RemoteSettingsSpec
     [InlineData("SendQueueLimitBytes", "10", "[65536, 4294967296] bytes")]
     [InlineData("FragmentBytes", "0", "[1024, 16777216] bytes")]
     [InlineData("SharedMemoryBytes", "4096", "0 (off) or [65536, 1073741824] bytes")]
+    [InlineData("SharedMemoryDirectory", "[dev/shm]", "an absolute path without '.', '..', repeated or trailing '/'")]
+    [InlineData("SharedMemoryDirectory", "[/dev/shm/]", "an absolute path")]
+    [InlineData("SharedMemoryDirectory", "[/dev/shm/../etc]", "an absolute path")]
     [InlineData("ListenPort", "70000", "[0, 65535]")]
     [InlineData("HandshakeTimeout", "00:00:00", "[00:00:00.1000000, 00:05:00]")]
     [InlineData("SendDelay", "00:01:00", "[00:00:00, 00:00:10]")]
@@ -29,6 +32,7 @@ public class RemoteSettingsSpec
             "SendQueueLimitBytes" => new RemoteSettings { Secret = Secret, SendQueueLimitBytes = 10 },
             "FragmentBytes" => new RemoteSettings { Secret = Secret, FragmentBytes = 0 },
             "SharedMemoryBytes" => new RemoteSettings { Secret = Secret, SharedMemoryBytes = 4096 },
+            "SharedMemoryDirectory" => new RemoteSettings { Secret = Secret, SharedMemoryDirectory = value[1..^1] },
             "ListenPort" => new RemoteSettings { Secret = Secret, ListenPort = 70000 },
             "HandshakeTimeout" => new RemoteSettings { Secret = Secret, HandshakeTimeout = TimeSpan.Zero },
             "SendDelay" => new RemoteSettings { Secret = Secret, SendDelay = TimeSpan.FromMinutes(1) },

@@ -23,9 +23,10 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
         foreach (var node in _nodes) await node.DisposeAsync();
     }
 
-    private async Task<Node> StartAsync(string name, long sharedMemoryBytes = 8L << 20)
+    private async Task<Node> StartAsync(string name, long sharedMemoryBytes = 8L << 20, string directory = SharedMemoryRing.DefaultDirectory)
     {
-        var node = await Node.StartAsync(name, output, new RemoteSettings { Secret = Node.Secret, SharedMemoryBytes = sharedMemoryBytes });
+        var node = await Node.StartAsync(name, output,
+            new RemoteSettings { Secret = Node.Secret, SharedMemoryBytes = sharedMemoryBytes, SharedMemoryDirectory = directory });
         _nodes.Add(node);
         return node;
     }
@@ -41,8 +42,8 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
     private static string[] OwnRingFiles()
     {
         Thread.Sleep(1100);
-        return Directory.Exists(SharedMemoryRing.Directory)
-            ? Directory.GetFiles(SharedMemoryRing.Directory, $"dpt-{Environment.ProcessId}-*")
+        return Directory.Exists(SharedMemoryRing.DefaultDirectory)
+            ? Directory.GetFiles(SharedMemoryRing.DefaultDirectory, $"dpt-{Environment.ProcessId}-*")
                 .Where(f => File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddSeconds(-1)).ToArray()
             : [];
     }
@@ -58,7 +59,7 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Nodes_on_one_host_must_send_bulk_payloads_through_shared_memory_bit_exact_and_leave_no_ring_file()
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.Directory)) return;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
         var (a, b) = (await StartAsync("shm-a"), await StartAsync("shm-b"));
         var values = RandomFloats(2_500_000, seed: 5);
         values[0] = float.NaN;
@@ -74,7 +75,7 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_ring_smaller_than_a_message_must_carry_it_in_turns()
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.Directory)) return;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
         var (a, b) = (await StartAsync("small-a", 64 << 10), await StartAsync("small-b", 64 << 10));
         var values = RandomFloats(750_000, seed: 6);
         Assert.Equal(values, EchoTensor(a, b, new Tensor("3 MB through 64 KiB", values), "echo").Values);
@@ -88,16 +89,61 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
         var values = RandomFloats(300_000, seed: 7);
         Assert.Equal(values, EchoTensor(on, off, new Tensor("over the connection", values), "echo").Values);
         Assert.Equal(values, EchoTensor(off, on, new Tensor("and back", values), "echo-back").Values);
-        if (OperatingSystem.IsLinux() && Directory.Exists(SharedMemoryRing.Directory))
+        if (OperatingSystem.IsLinux() && Directory.Exists(SharedMemoryRing.DefaultDirectory))
             Assert.True(on.Log.Contains("[Information]", "go over the connection", "shared memory is off on that node"), on.Log.Dump());
         Assert.DoesNotContain(off.Log.Lines, line => line.Contains("shared-memory ring", StringComparison.Ordinal));
         Assert.Empty(OwnRingFiles());
     }
 
     [Fact]
+    public async Task Nodes_that_cannot_create_a_ring_in_their_directory_must_send_over_the_connection_and_say_why()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string missing = $"/tmp/dpt-no-such-directory-{Guid.NewGuid():N}";
+        var (a, b) = (await StartAsync("nodir-a", directory: missing), await StartAsync("nodir-b", directory: missing));
+        var values = RandomFloats(300_000, seed: 9);
+        Assert.Equal(values, EchoTensor(a, b, new Tensor("over the connection", values), "echo").Values);
+        Assert.True(a.Log.Contains("[Information]", "go over the connection: no ring offered", missing), a.Log.Dump());
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [TmpfsFact]
+    public async Task Nodes_whose_ring_directory_is_full_must_send_over_the_connection_bit_exact_and_leave_no_file()
+    {
+        // A 1 MiB tmpfs cannot hold an 8 MiB ring: fallocate fails at creation (ENOSPC), instead of a SIGBUS mid-message.
+        using var tmpfs = Tmpfs.Mount(sizeBytes: 1 << 20);
+        var (a, b) = (await StartAsync("full-a", directory: tmpfs.Path), await StartAsync("full-b", directory: tmpfs.Path));
+        var values = RandomFloats(2_500_000, seed: 10);
+        var back = EchoTensor(a, b, new Tensor("10 MB", values), "echo");
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(back.Values.AsSpan())));
+        Assert.True(a.Log.Contains("[Information]", "go over the connection: no ring offered"), a.Log.Dump());
+        Assert.True(b.Log.Contains("[Information]", "go over the connection: no ring offered"), b.Log.Dump());
+        Assert.Empty(Directory.GetFiles(tmpfs.Path));
+    }
+
+    [Fact]
+    public void A_ring_must_be_mapped_only_from_this_nodes_ring_directory()
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
+        var nonce = new byte[32];
+        using var ring = SharedMemoryRing.Create(64 << 10, Node.Secret, nonce);
+        try
+        {
+            Assert.Contains("is not one this protocol makes in /tmp", SharedMemoryRing.TryOpen(ring.Path, 64 << 10, Node.Secret, nonce, out _, "/tmp"));
+            Assert.Contains("is not one this protocol makes", SharedMemoryRing.TryOpen(ring.Path, 64 << 10, Node.Secret, nonce, out _, "/dev/sh"));
+            Assert.Null(SharedMemoryRing.TryOpen(ring.Path, 64 << 10, Node.Secret, nonce, out var opened, "/dev/shm"));
+            opened!.Dispose();
+        }
+        finally
+        {
+            ring.Unlink();
+        }
+    }
+
+    [Fact]
     public void A_ring_must_be_mapped_only_with_its_path_form_size_and_the_tag_of_the_secret_and_nonce()
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.Directory)) return;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
         byte[] nonce = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
         using var ring = SharedMemoryRing.Create(64 << 10, Node.Secret, nonce);
         try
@@ -122,7 +168,7 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public void A_reader_must_take_bytes_only_in_order_and_inside_the_ring_and_free_them_for_the_writer()
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.Directory)) return;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
         byte[] nonce = new byte[32];
         using var writer = SharedMemoryRing.Create(64 << 10, Node.Secret, nonce);
         writer.Unlink();
@@ -165,7 +211,7 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
     [MemberData(nameof(BadSharedFrames))]
     public async Task A_bad_SharedPayload_frame_must_close_only_its_connection_and_be_logged(string kind, string logged)
     {
-        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.Directory)) return;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(SharedMemoryRing.DefaultDirectory)) return;
         var (node, other) = (await StartAsync("target"), await StartAsync("bystander"));
         var values = RandomFloats(1000, seed: 8);
         Assert.Equal(values, EchoTensor(other, node, new Tensor("before", values), "echo").Values);
