@@ -42,7 +42,7 @@ public sealed class BenchClusterSpec
     {
         using var dpt = DptProcess.Start(["bench", "--cluster", "--workers", "1", "--warmup", "5", "--steps", "100000", "--windows", "2"]);
         var workers = await WorkerProcessesOf(dpt.Id, expected: 1, TimeSpan.FromSeconds(30));
-        await dpt.WaitForLineAsync(l => l.EndsWith(" steps ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), standardError: true);
+        await dpt.WaitForLineAsync(l => l.EndsWith(" steps", StringComparison.Ordinal), TimeSpan.FromSeconds(30), standardError: true);
 
         dpt.Interrupt();
         var result = await dpt.WaitForExitAsync(TimeSpan.FromSeconds(30));
