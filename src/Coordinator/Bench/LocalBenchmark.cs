@@ -37,14 +37,17 @@ public sealed class BenchSeries(int workers)
 {
     private readonly List<BenchResult> _results = new();
     private readonly List<double> _ceilings = new();
+    private readonly List<double> _concurrentCeilings = new();
 
     public int Workers { get; } = workers;
     public IReadOnlyList<BenchResult> Results => _results;
 
-    public void Add(BenchResult result, double ceiling)
+    /// <param name="concurrentCeiling">The <see cref="LocalBenchmark.ConcurrentComputeCeiling"/> of this count, measured just before.</param>
+    public void Add(BenchResult result, double ceiling, double concurrentCeiling)
     {
         _results.Add(result);
         _ceilings.Add(ceiling);
+        _concurrentCeilings.Add(concurrentCeiling);
     }
 
     /// <summary>Median over every window of every round.</summary>
@@ -56,6 +59,13 @@ public sealed class BenchSeries(int workers)
     /// <summary>Median of the per-round ratios of throughput to ceiling, divided by the worker count: 1 would be
     /// every worker as fast as one thread computing alone, with no synchronisation.</summary>
     public double Efficiency => LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / _ceilings[i] / Workers));
+
+    /// <summary>Median of the concurrent compute ceilings: this count of threads computing its shards at once, unsynchronised.</summary>
+    public double ConcurrentComputeCeiling => LocalBenchmark.Median(_concurrentCeilings);
+
+    /// <summary>Median of the per-round ratios of throughput to the concurrent ceiling: 1 would be training that loses
+    /// nothing to synchronisation, communication or the optimizer beyond what the cores lose to each other.</summary>
+    public double ConcurrentEfficiency => LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / _concurrentCeilings[i]));
 
     public double Median(Func<BenchResult, double> measure) => LocalBenchmark.Median(_results.Select(measure));
 
@@ -166,20 +176,63 @@ public static class LocalBenchmark
     public static double ComputeCeiling(BenchOptions b, int steps = 60)
     {
         var options = ReferenceOptions(b);
+        return b.Batch / MedianStepSeconds(options.ModelFor(784, 10), options, b.Seed, b.Batch, steps, start: null);
+    }
+
+    /// <summary>
+    /// <paramref name="threads"/> threads at once, each computing its own shard of the global batch (split as
+    /// evenly as the trainer splits it) on its own copy of the model, with nothing shared and no synchronisation:
+    /// the sum of their samples/s is what the cores can do together right now. Next to the one-thread ceiling it
+    /// shows how much of a worker count's shortfall the machine itself causes (cores slowing each other, a host
+    /// that does not give both vCPUs at once) and how much the trainer's synchronisation and parameter sharing do.
+    /// </summary>
+    public static double ConcurrentComputeCeiling(BenchOptions b, int threads, int steps = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (threads > b.Batch) throw new ArgumentOutOfRangeException(nameof(threads), threads, $"more threads than the batch's {b.Batch} samples");
+        var options = ReferenceOptions(b);
         var spec = options.ModelFor(784, 10);
-        var model = new Dpt.Model.Mlp(spec);
-        var parameters = Dpt.Model.Initializer.Create(model.Layout, options.InitFor(), b.Seed);
-        var data = Dpt.Data.SyntheticData.Random(b.Batch, 784, 10, b.Seed);
-        var workspace = new Dpt.Model.MlpWorkspace(spec, b.Batch);
-        var gradient = new float[model.Layout.Length];
-        var times = new List<double>(steps);
-        for (int i = 0; i < steps + 20; i++)
+        var rates = new double[threads];
+        var failures = new Exception?[threads];
+        // Every thread builds and warms its model first, so that the measured steps run at the same time.
+        using var start = new Barrier(threads);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
         {
-            long start = Stopwatch.GetTimestamp();
-            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), b.Batch, workspace, gradient);
-            if (i >= 20) times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            int id = t, shard = b.Batch / threads + (t < b.Batch % threads ? 1 : 0);
+            workers[t] = new Thread(() =>
+            {
+                try { rates[id] = shard / MedianStepSeconds(spec, options, b.Seed + (ulong)id, shard, steps, start); }
+#pragma warning disable CA1031 // rethrown on the calling thread below
+                catch (Exception e) { failures[id] = e; start.RemoveParticipant(); }
+#pragma warning restore CA1031
+            }) { IsBackground = true, Name = $"dpt-ceiling-{id + 1}" };
+            workers[t].Start();
         }
-        return b.Batch / Median(times);
+        foreach (var w in workers) w.Join();
+        if (failures.FirstOrDefault(f => f is not null) is { } failure) throw new InvalidOperationException("the concurrent compute ceiling failed", failure);
+        return rates.Sum();
+    }
+
+    private static double MedianStepSeconds(Dpt.Model.MlpSpec spec, TrainingOptions options, ulong seed, int batch, int steps, Barrier? start)
+    {
+        var model = new Dpt.Model.Mlp(spec);
+        var parameters = Dpt.Model.Initializer.Create(model.Layout, options.InitFor(), seed);
+        var data = Dpt.Data.SyntheticData.Random(batch, 784, 10, seed);
+        var workspace = new Dpt.Model.MlpWorkspace(spec, batch);
+        var gradient = new float[model.Layout.Length];
+        var targets = data.Labels;
+        for (int i = 0; i < 20; i++)
+            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(targets), batch, workspace, gradient);
+        start?.SignalAndWait();
+        var times = new List<double>(steps);
+        for (int i = 0; i < steps; i++)
+        {
+            long began = Stopwatch.GetTimestamp();
+            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(targets), batch, workspace, gradient);
+            times.Add(Stopwatch.GetElapsedTime(began).TotalSeconds);
+        }
+        return Median(times);
     }
 
     /// <summary>
@@ -197,12 +250,13 @@ public static class LocalBenchmark
             double ceiling = ComputeCeiling(b);
             foreach (var s in series)
             {
+                double concurrent = s.Workers == 1 ? ceiling : ConcurrentComputeCeiling(b, s.Workers);
                 string label = $"round {round}/{rounds}, {s.Workers} worker{(s.Workers == 1 ? "" : "s")}";
                 var one = b with { Workers = s.Workers };
                 Action<string>? say = progress is null ? null : p => progress($"{label}: {p}");
                 var timeline = timelines?.StartRun($"dpt bench{(b.Cluster ? " --cluster" : "")}, {label}", b.WarmupSteps);
                 var result = b.Cluster ? await ClusterBenchmark.RunAsync(one, say, cancellation, timeline) : await RunAsync(one, say, cancellation, timeline);
-                s.Add(result, ceiling);
+                s.Add(result, ceiling, concurrent);
             }
         }
         return series;

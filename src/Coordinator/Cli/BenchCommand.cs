@@ -24,7 +24,7 @@ internal static class BenchCommand
     private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window", AtLeastOne);
     private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows per run; the median window over all rounds is reported", AtLeastOne);
     private static readonly Option<int> Rounds = CliOptions.Int("--rounds", 1,
-        "Rounds: each runs every worker count once, after measuring the one-thread compute ceiling (use 3 or more where the machine's speed drifts)", AtLeastOne);
+        "Rounds: each runs every worker count once, after measuring the compute ceilings (one thread alone, and as many threads as workers at once, unsynchronised; use 3 or more rounds where the machine's speed drifts)", AtLeastOne);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Seed of the synthetic data and initialisation");
     private static readonly Option<bool> Cluster = CliOptions.Flag("--cluster",
         "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
@@ -95,6 +95,8 @@ internal static class BenchCommand
                     ["speedup"] = Math.Round(s.SpeedupOver(first), 3),
                     ["compute_ceiling_samples_per_s"] = Math.Round(s.ComputeCeiling),
                     ["efficiency"] = Math.Round(s.Efficiency, 3),
+                    ["concurrent_compute_ceiling_samples_per_s"] = Math.Round(s.ConcurrentComputeCeiling),
+                    ["efficiency_vs_concurrent_ceiling"] = Math.Round(s.ConcurrentEfficiency, 3),
                     ["step_ms"] = Ms(s.Median(x => x.StepSeconds)),
                     ["compute_ms"] = Ms(s.Median(x => x.ComputeSeconds)),
                     ["communication_ms"] = Ms(s.Median(x => x.CommunicationSeconds)),
@@ -118,6 +120,8 @@ internal static class BenchCommand
         Row("GFLOP/s", s => $"{s.SamplesPerSecond * s.Results[0].Gflops / s.Results[0].SamplesPerSecond:F1}");
         Row("one-thread compute ceiling", s => $"{s.ComputeCeiling:N0}");
         Row("efficiency vs ceiling", s => $"{s.Efficiency * 100:F0}%");
+        Row("compute ceiling, N threads at once", s => $"{s.ConcurrentComputeCeiling:N0}");
+        Row("efficiency vs N-thread ceiling", s => $"{s.ConcurrentEfficiency * 100:F0}%");
         Row("step", s => $"{Ms(s.Median(x => x.StepSeconds))} ms");
         Row("  compute (slowest worker)", s => $"{Ms(s.Median(x => x.ComputeSeconds))} ms");
         Row("  waiting for stragglers", s => $"{Ms(s.Median(x => x.StragglerSeconds))} ms");

@@ -41,7 +41,11 @@ public sealed class BenchCommandSpec
             Assert.Equal(4, o.GetProperty("window_samples_per_s").GetArrayLength()); // two windows in each of two rounds
             Assert.True(o.GetProperty("compute_ceiling_samples_per_s").GetDouble() > 0, result.ToString());
             Assert.InRange(o.GetProperty("efficiency").GetDouble(), 0.01, 2);
+            Assert.InRange(o.GetProperty("efficiency_vs_concurrent_ceiling").GetDouble(), 0.01, 2);
         }
+        // One worker's concurrent ceiling is the one-thread ceiling itself; two threads' is their own measurement.
+        Assert.Equal(objects[0].GetProperty("compute_ceiling_samples_per_s").GetDouble(), objects[0].GetProperty("concurrent_compute_ceiling_samples_per_s").GetDouble());
+        Assert.True(objects[1].GetProperty("concurrent_compute_ceiling_samples_per_s").GetDouble() > 0, result.ToString());
         // The speedup pairs the runs of each round; it lies between the smallest and the largest ratio of window rates.
         double speedup = objects[1].GetProperty("speedup").GetDouble();
         var one = objects[0].GetProperty("window_samples_per_s").EnumerateArray().Select(x => x.GetDouble()).ToArray();
