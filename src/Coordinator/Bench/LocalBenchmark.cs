@@ -192,6 +192,10 @@ public static class LocalBenchmark
         if (threads > b.Batch) throw new ArgumentOutOfRangeException(nameof(threads), threads, $"more threads than the batch's {b.Batch} samples");
         var options = ReferenceOptions(b);
         var spec = options.ModelFor(784, 10);
+        Span<double> equal = stackalloc double[threads];
+        equal.Fill(1);
+        var shards = new int[threads];
+        ShardPlanner.Split(b.Batch, equal, shards);
         var rates = new double[threads];
         var failures = new Exception?[threads];
         // Every thread builds and warms its model first, so that the measured steps run at the same time.
@@ -199,12 +203,12 @@ public static class LocalBenchmark
         var workers = new Thread[threads];
         for (int t = 0; t < threads; t++)
         {
-            int id = t, shard = b.Batch / threads + (t < b.Batch % threads ? 1 : 0);
+            int id = t;
             workers[t] = new Thread(() =>
             {
-                try { rates[id] = shard / MedianStepSeconds(spec, options, b.Seed + (ulong)id, shard, steps, start); }
+                try { rates[id] = shards[id] / MedianStepSeconds(spec, options, b.Seed + (ulong)id, shards[id], steps, start); }
 #pragma warning disable CA1031 // rethrown on the calling thread below
-                catch (Exception e) { failures[id] = e; start.RemoveParticipant(); }
+                catch (Exception e) { failures[id] = e; }
 #pragma warning restore CA1031
             }) { IsBackground = true, Name = $"dpt-ceiling-{id + 1}" };
             workers[t].Start();
@@ -221,15 +225,20 @@ public static class LocalBenchmark
         var data = Dpt.Data.SyntheticData.Random(batch, 784, 10, seed);
         var workspace = new Dpt.Model.MlpWorkspace(spec, batch);
         var gradient = new float[model.Layout.Length];
-        var targets = data.Labels;
-        for (int i = 0; i < 20; i++)
-            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(targets), batch, workspace, gradient);
-        start?.SignalAndWait();
+        try
+        {
+            for (int i = 0; i < 20; i++)
+                model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), batch, workspace, gradient);
+        }
+        finally
+        {
+            start?.SignalAndWait(); // even after a failure, so that the other threads are not left waiting
+        }
         var times = new List<double>(steps);
         for (int i = 0; i < steps; i++)
         {
             long began = Stopwatch.GetTimestamp();
-            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(targets), batch, workspace, gradient);
+            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), batch, workspace, gradient);
             times.Add(Stopwatch.GetElapsedTime(began).TotalSeconds);
         }
         return Median(times);
@@ -250,8 +259,9 @@ public static class LocalBenchmark
             double ceiling = ComputeCeiling(b);
             foreach (var s in series)
             {
-                double concurrent = s.Workers == 1 ? ceiling : ConcurrentComputeCeiling(b, s.Workers);
                 string label = $"round {round}/{rounds}, {s.Workers} worker{(s.Workers == 1 ? "" : "s")}";
+                if (s.Workers > 1) progress?.Invoke($"{label}: compute ceiling, {s.Workers} threads at once");
+                double concurrent = s.Workers == 1 ? ceiling : ConcurrentComputeCeiling(b, s.Workers);
                 var one = b with { Workers = s.Workers };
                 Action<string>? say = progress is null ? null : p => progress($"{label}: {p}");
                 var timeline = timelines?.StartRun($"dpt bench{(b.Cluster ? " --cluster" : "")}, {label}", b.WarmupSteps);
