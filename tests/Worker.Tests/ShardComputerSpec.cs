@@ -59,6 +59,29 @@ public class ShardComputerSpec
         Assert.Equal(expectedMetrics.LossSum, metrics.LossSum, 1e-4);
     }
 
+    [Theory]
+    [InlineData(5, 128, new[] { 5 })]
+    [InlineData(128, 128, new[] { 128 })]
+    [InlineData(129, 128, new[] { 65, 64 })]
+    [InlineData(130, 128, new[] { 65, 65 })]
+    [InlineData(256, 128, new[] { 128, 128 })]
+    [InlineData(300, 128, new[] { 100, 100, 100 })]
+    [InlineData(14, 4, new[] { 4, 4, 3, 3 })]
+    public void A_shard_must_be_cut_into_as_few_chunks_as_fit_and_as_even_as_possible(int count, int chunk, int[] expected)
+    {
+        var chunks = new List<int>();
+        for (int left = count; left > 0; left -= chunks[^1]) chunks.Add(ShardComputer.NextChunk(left, chunk));
+        Assert.Equal(expected, chunks);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(64, 64)]
+    [InlineData(128, ShardComputer.PreferredChunk)]
+    [InlineData(512, ShardComputer.PreferredChunk)]
+    public void Workers_must_run_at_most_the_preferred_chunk_at_once(int batch, int expected) =>
+        Assert.Equal(expected, ShardComputer.ChunkFor(batch));
+
     [Fact]
     public void Each_epoch_must_have_its_own_order_and_coming_back_to_an_epoch_must_give_the_same_gradient()
     {

@@ -218,17 +218,28 @@ public static class LocalBenchmark
         return rates.Sum();
     }
 
+    // One step of a ceiling: the batch in the trainer's chunks (ShardComputer.ChunkFor), so that a ceiling and the
+    // trainer run the kernels at the same sizes.
     private static double MedianStepSeconds(Dpt.Model.MlpSpec spec, TrainingOptions options, ulong seed, int batch, int steps, Barrier? start)
     {
         var model = new Dpt.Model.Mlp(spec);
         var parameters = Dpt.Model.Initializer.Create(model.Layout, options.InitFor(), seed);
         var data = Dpt.Data.SyntheticData.Random(batch, 784, 10, seed);
-        var workspace = new Dpt.Model.MlpWorkspace(spec, batch);
+        int chunk = Dpt.Worker.ShardComputer.ChunkFor(batch);
+        var workspace = new Dpt.Model.MlpWorkspace(spec, chunk);
         var gradient = new float[model.Layout.Length];
+        void Step()
+        {
+            for (int first = 0, n; first < batch; first += n)
+            {
+                n = Dpt.Worker.ShardComputer.NextChunk(batch - first, chunk);
+                model.ComputeGradient(parameters, data.Features.AsSpan(first * 784, n * 784), Dpt.Model.BatchTargets.FromLabels(data.Labels.AsSpan(first, n)),
+                    n, workspace, gradient, accumulate: first > 0);
+            }
+        }
         try
         {
-            for (int i = 0; i < 20; i++)
-                model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), batch, workspace, gradient);
+            for (int i = 0; i < 20; i++) Step();
         }
         finally
         {
@@ -238,7 +249,7 @@ public static class LocalBenchmark
         for (int i = 0; i < steps; i++)
         {
             long began = Stopwatch.GetTimestamp();
-            model.ComputeGradient(parameters, data.Features, Dpt.Model.BatchTargets.FromLabels(data.Labels), batch, workspace, gradient);
+            Step();
             times.Add(Stopwatch.GetElapsedTime(began).TotalSeconds);
         }
         return Median(times);

@@ -57,7 +57,7 @@ public static class LocalTraining
         {
             string name = $"worker-{i}";
             var computer = new ShardComputer(setup.Model, setup.Data.Train, setup.Data.Test, setup.Data.Validation,
-                setup.Options.Seed, chunk: setup.Options.BatchSize);
+                setup.Options.Seed, chunk: ShardComputer.ChunkFor(setup.Options.BatchSize));
             var worker = system.ActorOf(WorkerActor.Props(name, computer, shards, Lane(i - 1), timeline?.Worker(name)), name);
             coordinator.Tell(new RegisterWorker(name, worker));
         }
