@@ -30,6 +30,10 @@ public sealed record BenchResult(string Workload, int Workers, int Batch, double
     /// <summary>Cluster mode: the float32 tensor bytes each worker pushes (gradients) and receives (parameters) per
     /// step, each way, not counting headers and framing; 0 in local mode, where nothing is copied.</summary>
     public long TensorBytesPerWorkerEachWay { get; init; }
+
+    /// <summary>Cluster mode: the CPU the coordinator and worker processes used per measured step; null in local mode,
+    /// or where a process could not be read.</summary>
+    public CpuPerStep? Cpu { get; init; }
 }
 
 /// <summary>The results of one worker count over the rounds of a benchmark.</summary>
@@ -68,6 +72,13 @@ public sealed class BenchSeries(int workers)
     public double ConcurrentEfficiency => LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / _concurrentCeilings[i]));
 
     public double Median(Func<BenchResult, double> measure) => LocalBenchmark.Median(_results.Select(measure));
+
+    /// <summary>The median of a measure that some results lack (null); null if every result lacks it.</summary>
+    public double? Median(Func<BenchResult, double?> measure)
+    {
+        var known = _results.Select(measure).OfType<double>().ToList();
+        return known.Count == 0 ? null : LocalBenchmark.Median(known);
+    }
 
     /// <summary>
     /// Median over rounds of this count's throughput divided by <paramref name="baseline"/>'s in the same round: runs
@@ -118,8 +129,9 @@ public static class LocalBenchmark
     /// Reads the coordinator's events until training ends: the applied steps, in order. Throws if training failed, and
     /// <see cref="OperationCanceledException"/> if it ended before <paramref name="total"/> steps (interrupted).
     /// </summary>
+    /// <param name="counted">Told the number of steps read so far after each batch of them.</param>
     internal static async Task<List<StepCompleted>> CollectStepsAsync(ChannelReader<object> events, int total, Action<string>? progress,
-        Func<object, Task>? other = null)
+        Func<object, Task>? other = null, Action<int>? counted = null)
     {
         var steps = new List<StepCompleted>(total);
         long reported = 0;
@@ -128,6 +140,7 @@ public static class LocalBenchmark
             if (e is StepsCompleted batch)
             {
                 steps.AddRange(batch.Steps);
+                counted?.Invoke(steps.Count);
                 // Formatted at most every 100 ms and at the end: this process is the one being measured.
                 long now = Stopwatch.GetTimestamp();
                 if (progress is not null && (steps.Count >= total || Stopwatch.GetElapsedTime(reported, now) >= ProgressInterval))

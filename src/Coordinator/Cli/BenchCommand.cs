@@ -81,7 +81,7 @@ internal static class BenchCommand
             foreach (var s in series)
             {
                 var last = s.Results[^1];
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                var fields = new Dictionary<string, object>
                 {
                     ["workload"] = last.Workload,
                     ["mode"] = last.Mode,
@@ -105,7 +105,20 @@ internal static class BenchCommand
                     ["tensor_bytes_per_worker_each_way"] = last.TensorBytesPerWorkerEachWay,
                     ["window_samples_per_s"] = s.Results.SelectMany(x => x.WindowSamplesPerSecond).Select(w => Math.Round(w)).ToArray(),
                     ["gemm_path"] = last.GemmPath,
-                }));
+                };
+                if (b.Cluster)
+                {
+                    // Where a process could not be read (gone, not Linux for the split), the field is left out.
+                    void Cpu(string name, Func<BenchResult, double?> measure, double scale)
+                    {
+                        if (s.Median(measure) is { } value) fields[name] = Math.Round(value * scale, 3);
+                    }
+                    Cpu("coordinator_cpu_ms_per_step", x => x.Cpu?.Coordinator, 1e3);
+                    Cpu("worker_cpu_ms_per_step", x => x.Cpu?.Worker, 1e3);
+                    Cpu("worker_actor_threads_cpu_ms_per_step", x => x.Cpu?.WorkerActorThreads, 1e3);
+                    Cpu("core_share", x => x.Cpu?.CoreShare, 1);
+                }
+                Console.WriteLine(JsonSerializer.Serialize(fields));
             }
             return CliProgram.Ok;
         }
@@ -128,6 +141,14 @@ internal static class BenchCommand
         Row("  optimizer", s => $"{Ms(s.Median(x => x.OptimizerSeconds))} ms");
         Row("  communication", s => $"{Ms(s.Median(x => x.CommunicationSeconds))} ms");
         if (b.Cluster) Row("  tensor bytes per worker, each way", s => $"{s.Results[0].TensorBytesPerWorkerEachWay:N0}");
+        if (b.Cluster)
+        {
+            static string Or(double? value, Func<double, string> format) => value is { } v ? format(v) : "n/a";
+            Row("CPU per step, coordinator process", s => Or(s.Median(x => x.Cpu?.Coordinator), v => $"{Ms(v)} ms"));
+            Row("CPU per step, each worker process", s => Or(s.Median(x => x.Cpu?.Worker), v => $"{Ms(v)} ms"));
+            Row("  in its actor threads (compute)", s => Or(s.Median(x => x.Cpu?.WorkerActorThreads), v => $"{Ms(v)} ms"));
+            Row("cores busy, all processes", s => Or(s.Median(x => x.Cpu?.CoreShare), v => $"{v * 100:F0}%"));
+        }
         Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
         Row("GEMM path", s => s.Results[0].GemmPath);
         Terminal.Console.Write(table);

@@ -21,13 +21,14 @@ public static class LocalCluster
     /// <param name="sendDelay">Latency emulation (experiments only): how long the coordinator holds each message it sends.</param>
     /// <param name="launch">How to start worker k (from 1), given the coordinator's HOST:PORT and the secret.</param>
     /// <param name="collect">Reads the events to the run's end, handing each it does not know to the check it is given,
-    /// which throws if a worker process exited early or an interrupted run did not end in time.</param>
+    /// which throws if a worker process exited early or an interrupted run did not end in time; it is also given the
+    /// worker processes' ids.</param>
     /// <param name="run">The run as messages name it: "benchmark", "experiment".</param>
     /// <param name="timeline">Records the run's step timeline, the worker processes' spans included; null records none.</param>
     /// <param name="sharedMemoryBytes">The coordinator's shared-memory ring per connection (the workers' come with
     /// <paramref name="launch"/>); null for the default.</param>
     public static async Task<T> RunAsync<T>(TrainingSetup setup, int workers, HostPort listen, TimeSpan sendDelay,
-        Func<int, string, string, WorkerLaunch> launch, Func<ChannelReader<object>, Action<object>, Task<T>> collect, string run,
+        Func<int, string, string, WorkerLaunch> launch, Func<ChannelReader<object>, Action<object>, IReadOnlyList<int>, Task<T>> collect, string run,
         Action<string>? progress, CancellationToken cancellation, RunTimeline? timeline = null, long? sharedMemoryBytes = null)
     {
         // A secret as a user would put in a file: base64 text, which ClusterSecret.Load reads back as its UTF-8 bytes.
@@ -50,7 +51,7 @@ public static class LocalCluster
             T result;
             try
             {
-                result = await collect(events.Reader, e => started.Check(e, run, cancellation));
+                result = await collect(events.Reader, e => started.Check(e, run, cancellation), started.ProcessIds);
             }
             catch (InvalidOperationException) when (cancellation.IsCancellationRequested)
             {

@@ -38,6 +38,15 @@ public sealed class WorkerProcesses
         AppDomain.CurrentDomain.ProcessExit += _killAtExit;
     }
 
+    /// <summary>The started processes' ids, in launch order (a launch with a prefix, such as `ip netns exec`, gives the prefix's).</summary>
+    public IReadOnlyList<int> ProcessIds
+    {
+        get
+        {
+            lock (_workers) return _workers.Select(w => w.Id).ToArray();
+        }
+    }
+
     /// <summary>Starts one process per launch; each writes <see cref="Exited"/> to <paramref name="events"/> when it ends.</summary>
     public static WorkerProcesses Start(IEnumerable<WorkerLaunch> launches, ChannelWriter<object> events)
     {

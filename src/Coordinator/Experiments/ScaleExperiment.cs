@@ -126,7 +126,7 @@ public static class ScaleExperiment
     private static Task<RunResult> RunClusterAsync(TrainingSetup setup, int workers, ExperimentNetwork network, double? target, Action<long> progress,
         CancellationToken cancellation) =>
         LocalCluster.RunAsync(setup, workers, network.CoordinatorListen, network.SendDelay, network.Launch,
-            (events, check) => CollectAsync(setup, "cluster", workers, events, target, progress, cancellation, check),
+            (events, check, _) => CollectAsync(setup, "cluster", workers, events, target, progress, cancellation, check),
             "experiment", progress: null, cancellation, sharedMemoryBytes: network.SharedMemoryBytes);
 
     /// <summary>Reads a run's events to its end: its steps, the test accuracy after each epoch and when it first reached

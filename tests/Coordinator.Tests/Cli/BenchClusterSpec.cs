@@ -13,7 +13,9 @@ public sealed class BenchClusterSpec
     [Fact]
     public async Task Cluster_json_must_report_the_step_split_and_leave_no_worker_process_behind()
     {
-        using var dpt = DptProcess.Start([.. Tiny, "--json"]);
+        // Enough steps for the coordinator's step reports (every 100 ms) to come in more than one batch: the CPU is read
+        // at the first report after the warm-up and at the last.
+        using var dpt = DptProcess.Start(["bench", "--cluster", "--workers", "1", "--warmup", "5", "--steps", "150", "--windows", "2", "--json"]);
         var workers = await WorkerProcessesOf(dpt.Id, expected: 1, TimeSpan.FromSeconds(30));
         var result = await dpt.WaitForExitAsync(DptProcess.DefaultTimeout);
 
@@ -33,6 +35,12 @@ public sealed class BenchClusterSpec
         // 784-256-128-10: 235,146 float32 parameters, each way per worker per step.
         Assert.Equal(235_146 * 4, json.GetProperty("tensor_bytes_per_worker_each_way").GetInt64());
         Assert.Equal(2, json.GetProperty("window_samples_per_s").GetArrayLength());
+        double worker = json.GetProperty("worker_cpu_ms_per_step").GetDouble();
+        Assert.True(json.GetProperty("coordinator_cpu_ms_per_step").GetDouble() > 0, result.ToString());
+        Assert.True(worker > 0, result.ToString());
+        if (OperatingSystem.IsLinux())
+            Assert.InRange(json.GetProperty("worker_actor_threads_cpu_ms_per_step").GetDouble(), double.Epsilon, worker);
+        Assert.InRange(json.GetProperty("core_share").GetDouble(), double.Epsilon, 1.05);
         Assert.Empty(result.ErrorLines);
         await AssertGoneAsync(workers, result);
     }
