@@ -4,6 +4,8 @@ using Dpt.CommandLine;
 using System.CommandLine;
 using Dpt.Coordinator.Cli;
 
+Dpt.Remoting.SocketCompletions.PreferInline(); // before the first socket
+
 var root = new RootCommand("dpt: data-parallel training of multi-layer perceptrons on actors (local mode; cluster mode with dpt-worker).")
 {
     TrainCommand.Create(),

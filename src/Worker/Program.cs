@@ -6,6 +6,7 @@ using Dpt.CommandLine;
 using Dpt.Worker.Cli;
 
 CliProgram.ProgramName = "dpt-worker";
+Dpt.Remoting.SocketCompletions.PreferInline(); // before the first socket
 var root = WorkerCommand.Create();
 CliHelp.Install(root);
 var parsed = root.Parse(args);

@@ -37,9 +37,18 @@ internal sealed class KestrelListener(RemoteSettings settings, ILoggerFactory lo
         builder.Services.AddSingleton(new Handler(this));
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new LargeBlockMemoryPool.Factory());
         ListenOptions? bound = null;
-        // Kestrel's default 64 KiB write buffer made every flush of a gradient or parameter message wait for its
-        // sender thread to drain the pipe; past this limit (above the writer's FlushBytes) a flush still waits.
-        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = WriteBufferBytes);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            // Kestrel's default 64 KiB write buffer made every flush of a gradient or parameter message wait for its
+            // sender thread to drain the pipe; past this limit (above the writer's FlushBytes) a flush still waits.
+            sockets.MaxWriteBufferSize = WriteBufferBytes;
+            // Run the connection's continuations where the socket completes (reads) or where the writer flushes
+            // (sends) instead of dispatching each to the thread pool. "Unsafe" for handlers that block; this one
+            // never does: the decoder hands messages to mailboxes, and each writer has a thread of its own. With
+            // SocketCompletions.PreferInline, two worker processes at batch 512: 80,000-98,000 samples/s against
+            // 66,000-76,000, communication 0.59-0.85 ms against 1.05-1.14 (four alternations).
+            sockets.UnsafePreferInlineScheduling = true;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
