@@ -146,7 +146,7 @@ internal static class BenchCommand
             static string Or(double? value, Func<double, string> format) => value is { } v ? format(v) : "n/a";
             Row("CPU per step, coordinator process", s => Or(s.Median(x => x.Cpu?.Coordinator), v => $"{Ms(v)} ms"));
             Row("CPU per step, each worker process", s => Or(s.Median(x => x.Cpu?.Worker), v => $"{Ms(v)} ms"));
-            Row("  in its actor threads (compute)", s => Or(s.Median(x => x.Cpu?.WorkerActorThreads), v => $"{Ms(v)} ms"));
+            Row("  of which its actor threads", s => Or(s.Median(x => x.Cpu?.WorkerActorThreads), v => $"{Ms(v)} ms"));
             Row("cores busy, all processes", s => Or(s.Median(x => x.Cpu?.CoreShare), v => $"{v * 100:F0}%"));
         }
         Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
