@@ -27,7 +27,7 @@ internal static class BenchCommand
         "Rounds: each runs every worker count once, after measuring the compute ceilings (one thread alone, and as many threads as workers at once, unsynchronised; use 3 or more rounds where the machine's speed drifts)", AtLeastOne);
     private static readonly Option<ulong> Seed = CliOptions.ULong("--seed", 1, "Seed of the synthetic data and initialisation");
     private static readonly Option<bool> Cluster = CliOptions.Flag("--cluster",
-        "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process");
+        "Run each worker as a dpt-worker process on this machine, joined to this process's coordinator and parameter server over loopback, instead of as a thread in this process; also reports the CPU time per step of each process and how busy the cores are");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "Print one JSON object per worker count instead of the table");
     private static readonly Option<int?> PsShards = CliOptions.OptionalInt("--ps-shards",
         "Parameter-server shards, as for dpt train [default: one per worker up to the processor count; with --cluster 4]", TrainingOptionsValidator.Accepted.ParameterServerShards);
