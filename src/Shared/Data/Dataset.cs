@@ -179,7 +179,7 @@ public sealed class Dataset
     /// <summary>A new data set of the examples at <paramref name="indices"/>, in that order (repeats allowed), with copied arrays.</summary>
     public Dataset Subset(ReadOnlySpan<int> indices, string name)
     {
-        var features = new float[(long)indices.Length * FeatureCount];
+        var features = FeatureBuffer.Allocate((long)indices.Length * FeatureCount); // every element is gathered next
         GatherFeatures(indices, features);
         if (Task == DatasetTask.Classification)
         {

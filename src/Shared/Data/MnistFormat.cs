@@ -74,7 +74,7 @@ public static class MnistFormat
         int featureCount = images.ItemSize;
         if (featureCount == 0)
             throw new DataFormatException(imagesPath, $"images of size [{string.Join(" × ", images.Dimensions.Skip(1))}] have no pixels");
-        float[] features = GC.AllocateUninitializedArray<float>(images.Data.Length); // every element is written next
+        float[] features = FeatureBuffer.Allocate(images.Data.Length); // every element is written next
         TensorPrimitives.ConvertTruncating<byte, float>(images.Data, features);
         return Dataset.ForClassification(name, features, featureCount, labelValues, classCount, classNames);
     }

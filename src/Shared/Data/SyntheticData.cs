@@ -103,7 +103,7 @@ public static class SyntheticData
         CheckPositive(classes, nameof(classes));
         CheckSize(count, features);
         var rng = new Rng(seed);
-        var values = new float[count * features];
+        var values = FeatureBuffer.Allocate((long)count * features); // every element is written next
         for (int i = 0; i < values.Length; i++)
             values[i] = rng.NextSingle();
         var labels = new int[count];

@@ -63,3 +63,16 @@ public sealed class ProcSelfMemFactAttribute : FactAttribute
             Skip = $"needs {Path} (Linux)";
     }
 }
+
+/// <summary>A fact that needs Linux transparent huge pages for regions a process asks for (mode "always" or "madvise").</summary>
+public sealed class TransparentHugePagesFactAttribute : FactAttribute
+{
+    private const string Setting = "/sys/kernel/mm/transparent_hugepage/enabled";
+
+    public TransparentHugePagesFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "needs Linux transparent huge pages";
+        else if (!File.Exists(Setting)) Skip = $"{Setting} is absent: this kernel has no transparent huge pages";
+        else if (File.ReadAllText(Setting).Contains("[never]", StringComparison.Ordinal)) Skip = $"transparent huge pages are off ({Setting} says never)";
+    }
+}
