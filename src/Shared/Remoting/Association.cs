@@ -10,6 +10,7 @@ namespace Dpt.Remoting;
 internal sealed class Association(Address remote, long sendQueueLimitBytes)
 {
     private Connection? _active;
+    private ConnectionWriter? _writer;
     private long _lastDropWarning;
     private int _droppedSinceWarning;
 
@@ -22,6 +23,13 @@ internal sealed class Association(Address remote, long sendQueueLimitBytes)
     {
         get => Volatile.Read(ref _active);
         set => Volatile.Write(ref _active, value);
+    }
+
+    /// <summary>The writer of <see cref="Active"/>, through which senders write inline; null while dialing.</summary>
+    public ConnectionWriter? Writer
+    {
+        get => Volatile.Read(ref _writer);
+        set => Volatile.Write(ref _writer, value);
     }
 
     /// <summary>The incarnation of the peer the active connection reaches.</summary>

@@ -2,6 +2,9 @@
 // and copies them into the connection's PipeWriter. Before each bulk fragment it writes every queued
 // control message, so a heartbeat waits for at most one fragment, never for a whole 50 MB transfer.
 // Blocking flushes are fine on this thread; they are what pushes back when the peer reads slowly.
+// A sender may also write its message itself (TryWriteInline) when that cannot block: the writer is
+// idle, the message is small or fits the peer's ring, and the flush completes at once. That saves
+// waking this thread, which on a busy two-core machine costs as much as the copy it would do.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Pipelines;
@@ -28,7 +31,19 @@ internal sealed class ConnectionWriter
     private readonly PayloadSink _controlSink;
     private readonly PayloadSink _bulkSink;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _inlineAllowed;
+    // Held by whichever thread writes to the output: the writer thread, or a sender writing inline.
+    private readonly Lock _writeLock = new();
+    // A flush that an inline sender started and could not finish at once: the writer thread completes it
+    // before anything else is written, and no sender writes inline until it has.
+    private ValueTask<FlushResult>? _pendingFlush;
+    // True while a sender writes inline: its messages are not interleaved with control messages or flushed mid-way.
+    private bool _inline;
     private long _unflushed;
+
+    /// <summary>Most payload bytes a sender writes inline at once, and the largest message it writes inline over TCP
+    /// is <see cref="RemoteSettings.FragmentBytes"/>: beyond that the copy is the writer thread's.</summary>
+    internal const long InlineBytes = FlushBytes / 2;
 
     public ConnectionWriter(Connection connection, OutboundQueue queue, RemoteSettings settings, IWireRefs refs, Func<bool> isActive, Action<OutboundMessage, string> drop)
     {
@@ -40,6 +55,7 @@ internal sealed class ConnectionWriter
         _sendDelayTicks = (long)(settings.SendDelay.TotalSeconds * Stopwatch.Frequency);
         _controlSink = new PayloadSink(this, FrameKind.ControlPayload, refs);
         _bulkSink = new PayloadSink(this, FrameKind.BulkPayload, refs);
+        _inlineAllowed = settings.InlineWrites && _sendDelayTicks == 0;
     }
 
     private PipeWriter Output => _connection.Output;
@@ -57,9 +73,13 @@ internal sealed class ConnectionWriter
         {
             while (!_connection.IsClosed && _isActive())
             {
-                WriteControlMessages();
-                if (_queue.TryDequeue(MessageLane.Bulk, out var bulk)) WriteMessage(bulk);
-                Flush();
+                lock (_writeLock)
+                {
+                    CompletePendingFlush();
+                    WriteControlMessages();
+                    if (_queue.TryDequeue(MessageLane.Bulk, out var bulk)) WriteMessage(bulk);
+                    Flush();
+                }
                 // The timeout only bounds how late a replaced connection's writer notices it.
                 _queue.WaitForWork(TimeSpan.FromMilliseconds(200));
             }
@@ -72,6 +92,66 @@ internal sealed class ConnectionWriter
         {
             _completion.TrySetResult();
         }
+    }
+
+    /// <summary>Writes the queued messages on the calling thread if that cannot block (see the file's comment); returns
+    /// false when messages are left for the writer thread, which the caller then wakes.</summary>
+    public bool TryWriteInline()
+    {
+        if (!_inlineAllowed || !_writeLock.TryEnter()) return false;
+        if (_inline)
+        {
+            // Re-entered from within a write on this thread (the lock is recursive): leave it to the writer thread.
+            _writeLock.Exit();
+            return false;
+        }
+        try
+        {
+            if (_pendingFlush is not null || _connection.IsClosed || !_isActive()) return false;
+            _inline = true;
+            // Over shared memory a bulk payload goes to the peer's ring, so it is bounded by the ring's free space
+            // (the copy cannot wait); over TCP by the budget, so that a sender never copies megabytes into the socket.
+            var ring = _connection.OutboundRing;
+            long budget = InlineBytes;
+            while (true)
+            {
+                if (budget > 0 && _queue.TryDequeue(MessageLane.Control, Math.Min(budget, _fragmentBytes), out var message)) budget -= message.PayloadBytes + 1;
+                else if (_queue.TryDequeue(MessageLane.Bulk, ring?.FreeBytes ?? Math.Min(budget, _fragmentBytes), out message)) budget -= message.PayloadBytes + 1;
+                else break;
+                WriteMessage(message);
+            }
+            if (_unflushed != 0)
+            {
+                _unflushed = 0;
+                var pending = Output.FlushAsync(_connection.Closing);
+                if (!pending.IsCompleted)
+                {
+                    _pendingFlush = pending;
+                    return false;
+                }
+                var result = pending.Result;
+                if (result.IsCompleted || result.IsCanceled) throw new IOException("the connection was closed");
+            }
+            return _queue.IsEmpty;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or InvalidDataException)
+        {
+            _connection.Close($"write failed: {e.Message}");
+            return false;
+        }
+        finally
+        {
+            _inline = false;
+            _writeLock.Exit();
+        }
+    }
+
+    private void CompletePendingFlush()
+    {
+        if (_pendingFlush is not { } pending) return;
+        _pendingFlush = null;
+        var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        if (result.IsCompleted || result.IsCanceled) throw new IOException("the connection was closed");
     }
 
     /// <summary>Writes every queued control message; returns how many.</summary>
@@ -236,6 +316,7 @@ internal sealed class ConnectionWriter
                 _messageLeft -= free.Length;
                 owner._unflushed += free.Length;
                 // As a fragment: control messages go first, and a long message is flushed as it goes.
+                if (owner._inline) continue;
                 if (_messageLeft > 0 && owner.WriteControlMessages() > 0) owner.Flush();
                 else if (owner._unflushed >= FlushBytes) owner.Flush();
             }
@@ -247,6 +328,7 @@ internal sealed class ConnectionWriter
         // whenever control messages were written between its fragments, so they still wait for one fragment only.
         private void EndFrame()
         {
+            if (owner._inline) return;
             if (kind == FrameKind.BulkPayload && _messageLeft > 0 && owner.WriteControlMessages() > 0) owner.Flush();
             else if (owner._unflushed >= FlushBytes) owner.Flush();
         }

@@ -19,8 +19,9 @@ internal sealed class OutboundQueue(long limitBytes)
 
     public long LimitBytes { get; } = limitBytes;
 
-    /// <summary>Queues <paramref name="message"/>; false when the queue is full or closed.</summary>
-    public bool TryEnqueue(OutboundMessage message)
+    /// <summary>Queues <paramref name="message"/>; false when the queue is full or closed. Without
+    /// <paramref name="wake"/> the writer is not woken: the caller writes inline or calls <see cref="Wake"/>.</summary>
+    public bool TryEnqueue(OutboundMessage message, bool wake = true)
     {
         lock (_lock)
         {
@@ -28,7 +29,7 @@ internal sealed class OutboundQueue(long limitBytes)
             if (_bytes > 0 && _bytes + message.QueuedBytes > LimitBytes) return false;
             (message.Lane == MessageLane.Bulk ? _bulk : _control).Enqueue(message);
             _bytes += message.QueuedBytes;
-            Monitor.PulseAll(_lock);
+            if (wake) Monitor.PulseAll(_lock);
             return true;
         }
     }
@@ -41,6 +42,28 @@ internal sealed class OutboundQueue(long limitBytes)
             if (!(lane == MessageLane.Bulk ? _bulk : _control).TryDequeue(out message!)) return false;
             _bytes -= message.QueuedBytes;
             return true;
+        }
+    }
+
+    /// <summary>The next message of <paramref name="lane"/> if its payload is at most <paramref name="maxPayloadBytes"/>.</summary>
+    public bool TryDequeue(MessageLane lane, long maxPayloadBytes, out OutboundMessage message)
+    {
+        lock (_lock)
+        {
+            var queue = lane == MessageLane.Bulk ? _bulk : _control;
+            if (!queue.TryPeek(out message!) || message.PayloadBytes > maxPayloadBytes) return false;
+            queue.Dequeue();
+            _bytes -= message.QueuedBytes;
+            return true;
+        }
+    }
+
+    /// <summary>True when no message is queued.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_lock) return _control.Count == 0 && _bulk.Count == 0;
         }
     }
 

@@ -86,6 +86,10 @@ public sealed class RemoteSettings
     /// against the machine's trusted CAs. Default empty. See README.md "Security".</summary>
     public IReadOnlyList<string> TlsTrustedThumbprints { get; init; } = [];
 
+    /// <summary>True (the default) to let a sender write its message to the connection itself when that cannot block,
+    /// instead of always waking the connection's writer thread; false to leave every write to that thread.</summary>
+    public bool InlineWrites { get; init; } = true;
+
     /// <summary>For experiments and tests only: a delay added before each frame this node writes
     /// (one-way), in [0, 10 s]. Default zero.</summary>
     public TimeSpan SendDelay { get; init; } = TimeSpan.Zero;
@@ -143,7 +147,7 @@ public sealed class RemoteSettings
     public override string ToString() =>
         $"RemoteSettings(Listen={ListenHost}:{ListenPort}, PublicHostName={PublicHostName ?? "(listen host)"}, Secret=<{Secret?.Length ?? 0} bytes, hidden>, " +
         $"MaxFrameBytes={MaxFrameBytes}, SendQueueLimitBytes={SendQueueLimitBytes}, FragmentBytes={FragmentBytes}, HandshakeTimeout={HandshakeTimeout}, " +
-        $"SharedMemoryBytes={SharedMemoryBytes}, SharedMemoryDirectory={SharedMemoryDirectory}, UseTls={UseTls}, SendDelay={SendDelay})";
+        $"SharedMemoryBytes={SharedMemoryBytes}, SharedMemoryDirectory={SharedMemoryDirectory}, UseTls={UseTls}, InlineWrites={InlineWrites}, SendDelay={SendDelay})";
 
     private static void CheckDuration(string name, TimeSpan value, TimeSpan min, TimeSpan max)
     {

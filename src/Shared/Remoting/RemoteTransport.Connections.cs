@@ -306,6 +306,7 @@ public sealed partial class RemoteTransport
         association.Queue.Wake();
         var writer = new ConnectionWriter(connection, association.Queue, Settings, this, () => ReferenceEquals(association.Active, connection),
             (message, reason) => DeadLetter(message, reason));
+        association.Writer = writer;
         writer.Start();
         if (previousUid is not null)
         {

@@ -50,13 +50,16 @@ public sealed partial class RemoteTransport
             DeadLetter(outbound, "the transport stopped");
             return;
         }
-        if (!association.Queue.TryEnqueue(outbound))
+        var writer = association.Writer;
+        if (!association.Queue.TryEnqueue(outbound, wake: writer is null))
         {
             if (association.CountDrop(out int dropped))
                 Log.LogWarning("The send queue for {Remote} is full ({Queued} of {Limit} bytes): {Dropped} message(s) went to dead letters, first {Message}",
                     association.Remote, association.Queue.QueuedBytes, association.Queue.LimitBytes, dropped, outbound);
             DeadLetter(outbound, "send queue full");
+            return;
         }
+        if (writer is not null && !writer.TryWriteInline()) association.Queue.Wake();
     }
 
     /// <summary>Remembers the ref a local watcher watches on another node (see <see cref="_remoteWatches"/>).</summary>

@@ -168,6 +168,9 @@ internal sealed unsafe partial class SharedMemoryRing : IDisposable
         return length <= 0 ? default : new Span<byte>(Data + offset, length);
     }
 
+    /// <summary>Free bytes in all, wrapping included: what can be written now without waiting for the reader.</summary>
+    public long FreeBytes => Capacity - (_position - Volatile.Read(ref Consumed));
+
     /// <summary>Records that <paramref name="bytes"/> of the last <see cref="FreeSpan"/> were written.</summary>
     public void Advance(int bytes) => _position += bytes;
 

@@ -39,6 +39,14 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         return values;
     }
 
+    /// <summary>Starts a third node with <paramref name="settings"/>, disposed with the test.</summary>
+    private async Task<Node> StartExtra(string name, RemoteSettings settings)
+    {
+        var node = await Node.StartAsync(name, output, settings);
+        _extra.Add(node);
+        return node;
+    }
+
     /// <summary>Makes <paramref name="from"/> associate with <paramref name="to"/> by a round trip.</summary>
     private static void Associate(Node from, Node to, TestProbe probe)
     {
@@ -95,20 +103,27 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
-    [Fact]
-    public void Remoting_must_deliver_messages_in_order_per_lane()
+    // Before and after the association, with senders writing inline and without: tensors small enough to write
+    // inline, and every 50th too large for that (over ConnectionWriter.InlineBytes), so the two paths interleave.
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task Remoting_must_deliver_messages_in_order_per_lane(bool inlineWrites, bool associateFirst)
     {
+        var sender = inlineWrites ? _a : await StartExtra("no-inline", new RemoteSettings { Secret = Node.Secret, InlineWrites = false });
         var probe = Probe(_b);
         _b.System.ActorOf(Props.Create(() => new Reporter(probe.Ref)), "sink");
-        var sink = _a.RefOn(_b, "/user/sink");
+        if (associateFirst) Associate(sender, _b, Probe(sender));
+        var sink = sender.RefOn(_b, "/user/sink");
         const int count = 300;
         for (int i = 0; i < count; i++)
         {
             sink.Tell(new Text($"c{i}"), ActorRefs.NoSender);
-            if (i % 10 == 0) sink.Tell(new Tensor($"b{i}", new float[1000 + i]), ActorRefs.NoSender);
+            if (i % 10 == 0) sink.Tell(new Tensor($"b{i}", new float[BulkLength(i)]), ActorRefs.NoSender);
         }
         int nextControl = 0, nextBulk = 0;
-        foreach (var message in probe.ReceiveN(count + count / 10, TimeSpan.FromSeconds(10)))
+        foreach (var message in probe.ReceiveN(count + count / 10, TimeSpan.FromSeconds(20)))
         {
             switch (message)
             {
@@ -118,12 +133,51 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
                     break;
                 case Tensor tensor:
                     Assert.Equal($"b{nextBulk * 10}", tensor.Tag);
-                    Assert.Equal(1000 + nextBulk * 10, tensor.Values.Length);
+                    Assert.Equal(BulkLength(nextBulk * 10), tensor.Values.Length);
                     nextBulk++;
                     break;
             }
         }
         Assert.Equal((count, count / 10), (nextControl, nextBulk));
+
+        static int BulkLength(int i) => i % 50 == 0 ? (int)(ConnectionWriter.InlineBytes / sizeof(float)) + 1000 + i : 1000 + i;
+    }
+
+    // Actors on two threads send at once, so inline writes race each other and the writer thread.
+    [Fact]
+    public void Remoting_must_keep_each_senders_order_when_senders_write_inline_at_once()
+    {
+        var probe = Probe(_b);
+        _b.System.ActorOf(Props.Create(() => new Reporter(probe.Ref)), "sink");
+        Associate(_a, _b, Probe(_a));
+        var sink = _a.RefOn(_b, "/user/sink");
+        const int count = 2000;
+        var senders = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                sink.Tell(new Text($"{t}:{i}"), ActorRefs.NoSender);
+                if (i % 20 == 0) sink.Tell(new Tensor($"{t}:{i}", new float[100 + i]), ActorRefs.NoSender);
+            }
+        })).ToList();
+        senders.ForEach(thread => thread.Start());
+        senders.ForEach(thread => thread.Join());
+        var nextText = new int[2];
+        var nextTensor = new int[2];
+        foreach (var message in probe.ReceiveN(2 * (count + count / 20), TimeSpan.FromSeconds(20)))
+        {
+            var (tag, next, step) = message switch
+            {
+                Text text => (text.Value, nextText, 1),
+                Tensor tensor => (tensor.Tag, nextTensor, 20),
+                _ => throw new InvalidOperationException($"unexpected {message}"),
+            };
+            int t = tag[0] - '0';
+            Assert.Equal($"{t}:{next[t] * step}", tag);
+            next[t]++;
+        }
+        Assert.Equal([count, count], nextText);
+        Assert.Equal([count / 20, count / 20], nextTensor);
     }
 
     [Fact]
