@@ -20,7 +20,11 @@ internal static class BenchCommand
         $"comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
     private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, $"Global mini-batch per step, from the largest worker count to {TrainingOptionsValidator.MaxBatch}",
         $"an integer from the largest --workers to {TrainingOptionsValidator.MaxBatch}");
-    private static readonly Option<int> Warmup = CliOptions.Int("--warmup", 100, "Steps run before measuring (JIT, caches, throughput estimates)", AtLeastOne);
+    // Fresh worker processes keep their tiered compiler busy for about 4 s of training (up to 40% of a core each),
+    // which at two processes took the first 200-step window to about half the later ones.
+    private const int LocalWarmup = 100, ClusterWarmup = 800;
+    private static readonly Option<int?> Warmup = CliOptions.OptionalInt("--warmup",
+        $"Steps run before measuring (JIT, caches, throughput estimates) [default: {LocalWarmup}; with --cluster {ClusterWarmup}, as new worker processes compile for seconds]", AtLeastOne);
     private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window", AtLeastOne);
     private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows per run; the median window over all rounds is reported", AtLeastOne);
     private static readonly Option<int> Rounds = CliOptions.Int("--rounds", 1,
@@ -50,7 +54,7 @@ internal static class BenchCommand
         int[] workers = r.GetValue(Workers)!;
         if (workers.Length == 0 || workers.Any(w => w is < 1 or > TrainingOptionsValidator.MaxWorkers))
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
-        var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
+        var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup) ?? (r.GetValue(Cluster) ? ClusterWarmup : LocalWarmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
             Cluster: r.GetValue(Cluster), ParameterServerShards: r.GetValue(PsShards), SharedMemoryBytes: SharedMemoryBytes(r));
         int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
