@@ -35,6 +35,8 @@ public sealed class BenchClusterSpec
         // 784-256-128-10: 235,146 float32 parameters, each way per worker per step.
         Assert.Equal(235_146 * 4, json.GetProperty("tensor_bytes_per_worker_each_way").GetInt64());
         Assert.Equal(2, json.GetProperty("window_samples_per_s").GetArrayLength());
+        // A shard per core the one worker process leaves free, from 1 to 4.
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount - 1, 1, 4), json.GetProperty("ps_shards").GetInt32());
         double worker = json.GetProperty("worker_cpu_ms_per_step").GetDouble();
         Assert.True(json.GetProperty("coordinator_cpu_ms_per_step").GetDouble() > 0, result.ToString());
         Assert.True(worker > 0, result.ToString());
