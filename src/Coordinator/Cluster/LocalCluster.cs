@@ -37,7 +37,7 @@ public static class LocalCluster
         if (sharedMemoryBytes is { } shared) node = node with { SharedMemoryBytes = shared };
 
         var events = Channel.CreateUnbounded<object>();
-        await using var system = ActorSystem.Create("dpt");
+        await using var system = ActorSystem.Create("dpt", ClusterTraining.SystemSettings());
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         WorkerProcesses? processes = null;
         bool ended = false;
