@@ -117,6 +117,8 @@ internal static class BenchCommand
                     ["tensor_bytes_per_worker_each_way"] = last.TensorBytesPerWorkerEachWay,
                     ["window_samples_per_s"] = s.Results.SelectMany(x => x.WindowSamplesPerSecond).Select(w => Math.Round(w)).ToArray(),
                     ["gemm_path"] = last.GemmPath,
+                    ["cpu"] = MachineDescription.Current.Cpu,
+                    ["processors"] = MachineDescription.Current.Processors,
                 };
                 if (b.Cluster)
                 {
@@ -164,6 +166,7 @@ internal static class BenchCommand
         }
         Row("measured", s => $"{s.Results.Sum(x => x.Steps)} steps in {s.Results.Sum(x => x.Seconds):F2} s");
         Row("GEMM path", s => s.Results[0].GemmPath);
+        Row("machine", _ => MachineDescription.Current.ToString());
         Terminal.Console.Write(table);
         return CliProgram.Ok;
     }

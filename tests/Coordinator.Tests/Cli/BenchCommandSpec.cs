@@ -23,6 +23,9 @@ public sealed class BenchCommandSpec
         foreach (string measure in new[] { "samples_per_s", "gflops", "seconds" })
             Assert.True(json.GetProperty(measure).GetDouble() > 0, $"{measure} is {json.GetProperty(measure)}\n{result}");
         Assert.Equal(2, json.GetProperty("window_samples_per_s").GetArrayLength());
+        // What it ran on, so that figures from different machines are not compared as if alike.
+        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("cpu").GetString()));
+        Assert.Equal(Environment.ProcessorCount, json.GetProperty("processors").GetInt32());
         Assert.Empty(result.ErrorLines);
     }
 
