@@ -13,8 +13,16 @@ using static Dpt.Training.WorkerProtocol;
 
 namespace Dpt.Worker;
 
-public sealed class WorkerActor : ReceiveActor, IShardGradientSink
+public sealed class WorkerActor : ReceiveActor, IShardGradientSink, IWithTimers
 {
+    /// <summary>How long a worker in a cluster node waits for parameters it needs before it asks for them again
+    /// (<see cref="WorkerActor(string, ShardComputer, IReadOnlyList{ParameterServerShard}, SpanRecorder?, TimeSpan?)"/>):
+    /// parameters come within milliseconds of the work that needs them, and a pull again costs a whole copy of them,
+    /// so only a wait far longer than any transfer of them counts as a loss.</summary>
+    public static readonly TimeSpan ClusterPullAgainAfter = TimeSpan.FromSeconds(3);
+
+    private readonly TimeSpan? _pullAgainAfter;
+    private long _startedWaitingAt;
     private readonly string _name;
     private readonly ShardComputer _computer;
     private readonly IReadOnlyList<ParameterServerShard> _servers;
@@ -35,9 +43,16 @@ public sealed class WorkerActor : ReceiveActor, IShardGradientSink
     /// <param name="name">Unique among the coordinator's workers; names this worker's shards in reports.</param>
     /// <param name="servers">The parameter-server shards, which together cover the whole parameter buffer.</param>
     /// <param name="timeline">Where to record this worker's spans (--timeline, in the coordinator's process); null records none.</param>
-    public WorkerActor(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, SpanRecorder? timeline = null)
+    /// <param name="pullAgainAfter">Across nodes: ask the parameter-server shards for the parameters again when none
+    /// arrived this long after the start, or while work waits for them. Delivery is at most once, and a pull written
+    /// on the losing connection of a simultaneous connect (a worker restarted at its address dials the coordinator as
+    /// the coordinator dials it) is lost; without parameters the worker would hold its shard, and the step, for good.
+    /// Null in one process, where nothing is lost.</param>
+    public WorkerActor(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, SpanRecorder? timeline = null,
+        TimeSpan? pullAgainAfter = null)
     {
         _name = name;
+        _pullAgainAfter = pullAgainAfter;
         _computer = computer;
         _servers = servers;
         _timer = new ShardTimer(timeline);
@@ -48,16 +63,44 @@ public sealed class WorkerActor : ReceiveActor, IShardGradientSink
         Receive<ParametersPublished>(OnParameters);
         Receive<ComputeShard>(shard => Run(shard, Sender, Stopwatch.GetTimestamp()));
         Receive<EvaluateShard>(request => Run(request, Sender, Stopwatch.GetTimestamp()));
+        Receive<PullAgainTick>(_ => PullAgainIfStarved());
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="dispatcher">A dedicated thread: "pinned", or a "thread:" one shared with a parameter-server shard.</param>
     public static Props Props(string name, ShardComputer computer, IReadOnlyList<ParameterServerShard> servers, string dispatcher = Dispatchers.Pinned,
-        SpanRecorder? timeline = null) =>
-        Actors.Props.Create(() => new WorkerActor(name, computer, servers, timeline)).WithDispatcher(dispatcher);
+        SpanRecorder? timeline = null, TimeSpan? pullAgainAfter = null) =>
+        Actors.Props.Create(() => new WorkerActor(name, computer, servers, timeline, pullAgainAfter)).WithDispatcher(dispatcher);
 
     protected override void PreStart()
     {
+        Pull();
+        _startedWaitingAt = Stopwatch.GetTimestamp();
+        if (_pullAgainAfter is { } after) Timers.StartPeriodicTimer(PullAgainTick.Instance, PullAgainTick.Instance, after);
+    }
+
+    private void Pull()
+    {
         foreach (var server in _servers) server.Server.Tell(new PullParameters(Self), Self);
+    }
+
+    /// <summary>Pulls again when no parameters came since the start, or work has waited for newer ones, for the set time.</summary>
+    private void PullAgainIfStarved()
+    {
+        bool starved = _parameters.Version < 0 || _waiting.Count > 0;
+        if (!starved || Stopwatch.GetElapsedTime(_startedWaitingAt) < _pullAgainAfter!.Value) return;
+        Log.LogWarning("{Worker} has waited {Seconds:F1} s for the parameters of version {Version} (it has {Have}); asking the parameter server again",
+            _name, Stopwatch.GetElapsedTime(_startedWaitingAt).TotalSeconds, _waiting.Count > 0 ? WaitedVersion() : 0, _parameters.Version);
+        Pull();
+        _startedWaitingAt = Stopwatch.GetTimestamp();
+    }
+
+    private long WaitedVersion() => _waiting.Min(w => w.Work is ComputeShard c ? c.Version : ((EvaluateShard)w.Work).Version);
+
+    private sealed class PullAgainTick
+    {
+        public static readonly PullAgainTick Instance = new();
     }
 
     private void OnParameters(ParametersPublished published)
@@ -81,6 +124,7 @@ public sealed class WorkerActor : ReceiveActor, IShardGradientSink
         long version = work is ComputeShard c ? c.Version : ((EvaluateShard)work).Version;
         if (version > _parameters.Version)
         {
+            if (_waiting.Count == 0) _startedWaitingAt = receivedAt;
             _waiting.Add((work, sender, receivedAt));
             return;
         }

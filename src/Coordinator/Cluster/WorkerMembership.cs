@@ -63,7 +63,7 @@ public sealed class WorkerMembership : ReceiveActor
             var path = ActorPath.RootOf(member.Address) / "user" / name;
             var worker = Context.System.Provider.ResolveActorRef(path);
             Log.LogInformation("worker {Name} joined from {Node}", name, member.Address);
-            _coordinator.Tell(new RegisterWorker(WorkerName(member.Address, name), worker));
+            _coordinator.Tell(new RegisterWorker(WorkerName(member.Address, name), worker, member.UniqueAddress.Uid));
         }
     }
 }

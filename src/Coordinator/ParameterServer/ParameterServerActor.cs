@@ -40,13 +40,14 @@ public sealed class ParameterServerActor : ReceiveActor
             Log.LogWarning("parameter server ignores {Begin}: it is at version {Version}", begin, _state.Version);
     }
 
+    /// <summary>Publishes to <paramref name="subscriber"/> from now on. A worker node restarted at its address pulls with
+    /// a ref equal to its dead incarnation's (a path names no incarnation), perhaps before that one's Terminated is
+    /// processed: watching it afresh drops a Terminated already queued, which would otherwise unsubscribe the new one.</summary>
     private void Subscribe(IActorRef subscriber)
     {
-        if (!_subscribers.Contains(subscriber))
-        {
-            _subscribers.Add(subscriber);
-            Context.Watch(subscriber);
-        }
+        if (_subscribers.Contains(subscriber)) Context.Unwatch(subscriber);
+        else _subscribers.Add(subscriber);
+        Context.Watch(subscriber);
         subscriber.Tell(new ParametersPublished(_state.Version, _state.Offset, _state.Range), Self);
     }
 

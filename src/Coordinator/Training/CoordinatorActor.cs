@@ -28,6 +28,7 @@ public sealed class CoordinatorActor : ReceiveActor
     private long _lastReport;
     private readonly Dictionary<string, IActorRef> _workers = new();
     private readonly Dictionary<IActorRef, string> _names = new();
+    private readonly Dictionary<string, long> _incarnations = new();
     private long _runStart, _epochStart, _stepStart;
     private double _epochTrainSeconds;
     private long _epochSamples;
@@ -266,25 +267,36 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     /// <summary>Adds a worker, which gets shards from the next step on (or the current step's, if it waits for one). A
-    /// name registered again with another ref is a restarted worker: the old ref's outstanding work goes to the
-    /// others (or to the new ref, if it is the only one) and the old ref is forgotten.</summary>
+    /// name registered again with another ref, or from another incarnation of its node, is a restarted worker: the
+    /// old registration's outstanding work goes to the others (or to the new ref, if it is the only one) and the old
+    /// registration is forgotten. Unwatching the old ref also drops a Terminated of it that is already queued, which
+    /// would otherwise, the refs being equal, remove the new one.</summary>
     private void Join(RegisterWorker registration)
     {
         var (name, worker) = (registration.Name, registration.Worker);
         bool restarted = false;
         if (_workers.TryGetValue(name, out var old))
         {
-            if (old.Equals(worker)) return;
+            long oldIncarnation = _incarnations[name];
+            if (old.Equals(worker) && oldIncarnation == registration.Incarnation) return;
             Context.Unwatch(old);
             _names.Remove(old);
             _workers.Remove(name);
-            Log.LogWarning("{Worker} registered again from {Path}: it replaces {Old}", name, worker.Path, old.Path);
+            Log.LogWarning("{Worker} registered again from {Path} (incarnation {Incarnation}): it replaces {Old} (incarnation {OldIncarnation})",
+                name, worker.Path, registration.Incarnation, old.Path, oldIncarnation);
             Send(_state.RemoveWorker(name));
             restarted = true;
         }
         _workers[name] = worker;
         _names[worker] = name;
+        _incarnations[name] = registration.Incarnation;
         Context.Watch(worker);
+        // A worker on another node is subscribed to the parameters from here too. Its own pull may have reached a
+        // parameter-server shard before its node's dead incarnation at the same address was downed, and that one's
+        // Terminated (the refs are equal) then unsubscribed it; this pull comes after that Terminated, as the
+        // membership event that registered the worker came after the downing.
+        if (registration.Incarnation != 0)
+            foreach (var server in _parameterServers) server.Tell(new PullParameters(worker), Self);
         Send(_state.AddWorker(name));
         Report(new WorkersChanged(_state.Workers.ToList(), restarted ? $"{name} restarted" : $"{name} joined"));
     }
@@ -293,6 +305,7 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         if (!_names.Remove(worker, out var name)) return;
         _workers.Remove(name);
+        _incarnations.Remove(name);
         Log.LogWarning("{Worker} was lost; its outstanding work goes to the other {Count} workers", name, _state.Workers.Count - 1);
         Send(_state.RemoveWorker(name));
         Report(new WorkersChanged(_state.Workers.ToList(), $"{name} lost"));

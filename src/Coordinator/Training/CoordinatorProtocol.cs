@@ -9,7 +9,10 @@ public static class CoordinatorProtocol
     /// Sent to the coordinator for each worker that can take shards: by the local trainer for its worker
     /// actors, by the cluster layer when a worker node is up. The coordinator watches it from then on.
     /// </summary>
-    public sealed record RegisterWorker(string Name, IActorRef Worker)
+    /// <param name="Incarnation">The uid of the worker's node incarnation (0 in one process). A node restarted at
+    /// the same address resolves to refs equal to the old ones (a path names no incarnation), so this is what tells
+    /// its registration from a repeated one.</param>
+    public sealed record RegisterWorker(string Name, IActorRef Worker, long Incarnation = 0)
     {
         public override string ToString() => $"RegisterWorker({Name})";
     }

@@ -66,7 +66,8 @@ public static class WorkerNode
             // backward, and over the network that window matters more than the chunk's speed (a 1-process bench at batch
             // 512 in chunks of 128: compute 0.3-0.8 ms less, communication 0.5-1 ms more, the step no faster).
             var computer = new ShardComputer(model, data.Train, data.Test, data.Validation, config.Options.Seed, chunk: config.Options.BatchSize);
-            workers.Add(system.ActorOf(WorkerActor.Props($"{transport.LocalAddress.Host}:{transport.LocalAddress.Port}/{name}", computer, config.Shards), name));
+            workers.Add(system.ActorOf(WorkerActor.Props($"{transport.LocalAddress.Host}:{transport.LocalAddress.Port}/{name}", computer, config.Shards,
+                pullAgainAfter: WorkerActor.ClusterPullAgainAfter), name));
         }
 
         var identity = new JoinIdentity(CurrentVersion, model.Spec.ToString(), config.Dataset.Sha256);

@@ -82,6 +82,25 @@ internal sealed partial class ClusterProcesses : IDisposable
     public DptProcess StartWorker(params string[] options) =>
         StartWorker(["--secret-file", SecretFile, .. options], environment: null);
 
+    /// <summary>Starts a dpt-worker that listens at a fixed port of 127.0.0.1, as a worker under systemd with a fixed
+    /// --listen does: restarted there, it has the same address and a new incarnation.</summary>
+    public DptProcess StartWorkerAt(int port, params string[] options)
+    {
+        var worker = DptProcess.StartWorker(["--join", $"127.0.0.1:{Port}", "--listen", $"127.0.0.1:{port}", "--secret-file", SecretFile, .. options], environment: null);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    /// <summary>A TCP port of 127.0.0.1 that was free a moment ago.</summary>
+    public static int FreePort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
     /// <summary>Starts a dpt-worker with exactly these options besides --join and --listen.</summary>
     public DptProcess StartWorker(string[] options, IReadOnlyDictionary<string, string?>? environment)
     {

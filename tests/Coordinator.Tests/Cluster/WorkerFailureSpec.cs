@@ -109,6 +109,56 @@ public sealed partial class WorkerFailureSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_worker_killed_and_restarted_at_the_same_address_must_replace_its_old_incarnation_and_the_run_must_train_every_step()
+    {
+        const int epochs = LongRunEpochs;
+        // A coordinator too patient to down the dead worker in this run: the restarted one joins long before, and its
+        // Join must retire the old incarnation (and hand on its work) by itself, as when systemd restarts a worker
+        // at its fixed --listen address within the detection time.
+        string[] patient = ["--heartbeat-interval", "200", "--acceptable-pause", "60000", "--down-after", "60000"];
+        string[] options = [.. ClusterTrainingSpec.Blobs, "--epochs", $"{epochs}"];
+        using var cluster = await ClusterProcesses.StartAsync(output, [.. options, "--min-workers", "2", .. patient]);
+        int port = ClusterProcesses.FreePort();
+        var first = cluster.StartWorkerAt(port);
+        var other = cluster.StartWorker();
+        string address = await AddressOfAsync(first);
+
+        await EpochAsync(cluster, 2);
+        long killed = first.Send(Signal.Kill);
+        await first.WaitForExitAsync(Timeout);
+        var restarted = cluster.StartWorkerAt(port);
+        Assert.Equal(address, await AddressOfAsync(restarted)); // the same host and port; a new uid after the '#'
+        var replaced = await CoordinatorLineAsync(cluster, l => l.Contains($"Downing {address}#", StringComparison.Ordinal)
+                                                                && l.Contains("replaced by a new incarnation", StringComparison.Ordinal), killed);
+        // The coordinator hands on the dead incarnation's work when its death watch fires ("was lost") or, if the new
+        // incarnation's registration comes first, when that replaces it ("registered again"): either order is right.
+        var lost = await CoordinatorLineAsync(cluster, l => l.Contains("was lost; its outstanding work goes to the other", StringComparison.Ordinal)
+                                                            || l.Contains("registered again from", StringComparison.Ordinal), killed);
+        var together = await cluster.Coordinator.WaitForStampedLineAsync(l => l.Contains("\"workers\":2", StringComparison.Ordinal), Timeout, after: replaced.Timestamp);
+        output.WriteLine($"SIGKILL -> the restarted worker replaced the old incarnation: {ClusterProcesses.Milliseconds(killed, replaced.Timestamp):F0} ms; "
+                         + $"-> its work re-assigned: {ClusterProcesses.Milliseconds(killed, lost.Timestamp):F0} ms; "
+                         + $"-> an epoch with two workers again: {ClusterProcesses.Milliseconds(killed, together.Timestamp):F0} ms");
+
+        await cluster.CompletesAsync();
+        AssertEveryStep(cluster, epochs);
+        Assert.Equal(2, cluster.EpochLines()[^1].GetProperty("workers").GetInt32());
+        // Two incarnations of one address joined, one after the other; the failure detector never decided.
+        Assert.Equal(2, cluster.CoordinatorLog().Count(l => l.Contains($"{address}#", StringComparison.Ordinal)
+                                                            && l.Contains("joined with roles [worker] and is Up", StringComparison.Ordinal)));
+        Assert.DoesNotContain(cluster.CoordinatorLog(), l => l.Contains($"{address}#", StringComparison.Ordinal) && l.Contains("is unreachable", StringComparison.Ordinal));
+        foreach (var worker in new[] { restarted, other })
+        {
+            var result = await worker.WaitForExitAsync(Timeout);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        // Equal shards: the step in flight was recomputed from the same parameters, the others were split alike.
+        using var local = new TempDirectory();
+        double difference = ClusterProcesses.RelativeDifference(await ClusterProcesses.LocalParametersAsync(local, 2, options), cluster.FinalParameters());
+        output.WriteLine($"restarted run vs undisturbed run: max |a - b| / max |a| = {difference:E2}");
+        Assert.True(difference <= 1e-4, $"max |a - b| / max |a| = {difference}");
+    }
+
+    [Fact]
     public async Task A_worker_sent_SIGTERM_must_leave_and_exit_0_and_the_run_must_train_every_step_with_the_other()
     {
         const int epochs = LongRunEpochs;

@@ -421,6 +421,29 @@ public class CoordinatorActorSpec : TestKit.TestKit
     }
 
     [Fact]
+    public void Coordinator_must_replace_a_worker_whose_node_restarted_at_the_same_address_though_its_ref_is_the_same()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        // w2's node restarted at its fixed address: the refs resolved for it are equal to the old ones, only the
+        // node's incarnation differs. Its shard of step 0 (the dead incarnation's) goes to w1.
+        coordinator.Tell(new RegisterWorker("w2", w2.Ref, Incarnation: 7));
+        w1.ExpectMsg(new ComputeShard(0, 0, 0, new SampleRange(0, 4), new SampleRange(2, 2)));
+        ExpectWorkersChanged("w2 restarted", "w1", "w2");
+        // The new incarnation is subscribed to every parameter-server shard for it: its own pull may have been undone
+        // by its predecessor's Terminated.
+        foreach (var server in _servers) Assert.Equal(w2.Ref, server.ExpectMsg<PullParameters>().Subscriber);
+
+        // The same incarnation registering again is a repeat, not another restart.
+        coordinator.Tell(new RegisterWorker("w2", w2.Ref, Incarnation: 7));
+        ExpectNothingSent(_listener, w1, w2, _servers[0], _servers[1]);
+
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w1.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(4, 2)));
+        w2.ExpectMsg(new ComputeShard(1, 0, 1, new SampleRange(4, 4), new SampleRange(6, 2)));
+    }
+
+    [Fact]
     public void Coordinator_must_wait_without_stopping_when_every_worker_is_lost_and_resume_the_same_step()
     {
         var (coordinator, w1, w2) = StartTwoWorkers();
