@@ -27,10 +27,10 @@ public class WorkerActorSpec : TestKit.TestKit
     }
 
     /// <summary>Starts a worker over the two probe shards and takes the pulls it sends on start.</summary>
-    private IActorRef StartWorker(string name = "worker-1", SpanRecorder? timeline = null)
+    private IActorRef StartWorker(string name = "worker-1", SpanRecorder? timeline = null, TimeSpan? pullAgainAfter = null)
     {
         var shards = Ranges.Select((r, k) => new ParameterServerShard(_servers[k].Ref, r.Offset, r.Count)).ToList();
-        var worker = Sys.ActorOf(WorkerActor.Props(name, Computer(), shards, Dispatchers.Default, timeline), name);
+        var worker = Sys.ActorOf(WorkerActor.Props(name, Computer(), shards, Dispatchers.Default, timeline, pullAgainAfter), name);
         foreach (var server in _servers)
         {
             server.ExpectMsg<PullParameters>(p => p.Subscriber.Equals(worker), hint: "a pull subscribing the worker");
@@ -84,6 +84,40 @@ public class WorkerActorSpec : TestKit.TestKit
     {
         StartWorker();
         _coordinator.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void A_worker_across_nodes_must_pull_again_while_no_parameters_come_and_while_work_waits_for_newer_ones()
+    {
+        var after = TimeSpan.FromMilliseconds(300);
+        var worker = StartWorker(pullAgainAfter: after);
+        // Its first pull was lost: it asks again, and keeps asking, every shard.
+        for (int round = 0; round < 2; round++)
+            foreach (var server in _servers)
+                server.ExpectMsg<PullParameters>(p => p.Subscriber.Equals(worker), TimeSpan.FromSeconds(3), hint: "a pull again");
+
+        // With parameters and no work waiting it is content.
+        var parameters = Parameters(4);
+        PublishAll(worker, 0, parameters);
+        Compute(worker, 0, 0, new SampleRange(0, 10));
+        ExpectPushes();
+        _servers[0].ExpectNoMsg(after * 3);
+
+        // Work for version 1, whose publication was lost, waits: the worker asks again.
+        Compute(worker, 1, 1, new SampleRange(0, 10));
+        foreach (var server in _servers)
+            server.ExpectMsg<PullParameters>(p => p.Subscriber.Equals(worker), TimeSpan.FromSeconds(3), hint: "a pull for the waiting work");
+        PublishAll(worker, 1, parameters);
+        ExpectPushes();
+    }
+
+    [Fact]
+    public void A_worker_in_one_process_must_not_pull_again()
+    {
+        var worker = StartWorker();
+        Compute(worker, 1, 1, new SampleRange(0, 10));
+        _servers[0].ExpectNoMsg(TimeSpan.FromSeconds(1));
+        _servers[1].ExpectNoMsg(TimeSpan.Zero);
     }
 
     [Fact]
