@@ -208,6 +208,7 @@ internal static class TrainCommand
             Cluster = ClusterCliOptions.Bind(r),
             SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
             SharedMemoryDirectory = ClusterCliOptions.SharedMemoryDirectory(r),
+            LogLevel = r.GetValue(ClusterCliOptions.LogLevel),
         };
     }
 

@@ -28,7 +28,7 @@ internal static class TrainingSession
         var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         await using var system = node is null
             ? ActorSystem.Create("dpt", LocalTraining.SystemSettings(setup.Options.Workers))
-            : ActorSystem.Create("dpt", ClusterTraining.SystemSettings(new ActorSystemSettings { LoggerFactory = NodeLogging.Create() }));
+            : ActorSystem.Create("dpt", ClusterTraining.SystemSettings(new ActorSystemSettings { LoggerFactory = NodeLogging.Create(node.LogLevel) }));
         var listener = system.ActorOf(ChannelListener.Props(events.Writer), "listener");
         IActorRef coordinator;
         await using var cluster = node is null ? null : await ClusterTraining.StartAsync(system, setup, listener, node, cancellation, timeline);

@@ -33,7 +33,11 @@ public static class ClusterCliOptions
         "Cluster: directory (a tmpfs) for the shared-memory rings; a ring that cannot be made there (missing, not writable, full) " +
         "means TCP for that connection. Nodes on one host must use the same one");
 
-    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory, SharedMemoryDir];
+    public static readonly Option<Microsoft.Extensions.Logging.LogLevel?> LogLevel = CliOptions.OptionalEnum<Microsoft.Extensions.Logging.LogLevel>("--log-level",
+        "Cluster: the lowest level this node logs on standard error, for every component (debug shows each actor's and " +
+        "connection's story); not given: the cluster's and the transport's news at information, everything else at warning");
+
+    public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory, SharedMemoryDir, LogLevel];
 
     /// <summary>--shared-memory-dir, checked.</summary>
     public static string SharedMemoryDirectory(ParseResult r)

@@ -35,6 +35,9 @@ public sealed record NodeOptions
     /// <summary>Where the rings are made (see <see cref="RemoteSettings.SharedMemoryDirectory"/>).</summary>
     public string SharedMemoryDirectory { get; init; } = SharedMemoryRing.DefaultDirectory;
 
+    /// <summary>The lowest level of the node's log for every component (--log-level); null for <see cref="NodeLogging"/>'s default.</summary>
+    public Microsoft.Extensions.Logging.LogLevel? LogLevel { get; init; }
+
     /// <summary>Artificial one-way delay per message, for experiments and tests only.</summary>
     public TimeSpan SendDelay { get; init; }
 

@@ -125,6 +125,7 @@ internal static class WorkerCommand
                 SendDelay = TimeSpan.FromMicroseconds(delay),
                 SharedMemoryBytes = ClusterCliOptions.SharedMemoryBytes(r),
                 SharedMemoryDirectory = ClusterCliOptions.SharedMemoryDirectory(r),
+                LogLevel = r.GetValue(ClusterCliOptions.LogLevel),
             },
             Data = new DatasetFetcherOptions { DataDirectory = r.GetValue(DataDir), CacheDirectory = r.GetValue(CacheDir)! },
             Workers = workers,

@@ -32,7 +32,7 @@ public static class WorkerNode
     private static async Task<(Outcome, string)> RunIncarnationAsync(WorkerNodeOptions options, Action<string> say, CancellationToken stop)
     {
         // The worker actors are the process's only pinned actors: the spin is theirs.
-        await using var system = ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create(), PinnedSpinDuration = options.IdleSpin });
+        await using var system = ActorSystem.Create("dpt", new ActorSystemSettings { LoggerFactory = NodeLogging.Create(options.Node.LogLevel), PinnedSpinDuration = options.IdleSpin });
         await using var transport = await RemoteTransport.StartAsync(system, options.Node.ToRemoteSettings(), Serializers.CreateRegistry(), stop);
         var coordinator = Address.Remote(system.Name, options.Join.Host, options.Join.Port);
         var trainer = system.Provider.ResolveActorRef(ActorPath.RootOf(coordinator) / "user" / TrainerActorName);

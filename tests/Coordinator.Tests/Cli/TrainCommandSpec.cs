@@ -48,6 +48,7 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
     [InlineData("--seed -1", "--seed", "'-1'", "a non-negative integer")]
     [InlineData("--nonsense", "'--nonsense'", "is not an option", "dpt train --help")]
     [InlineData("--epochs", "--epochs", "value is missing", "an integer from 1 to 100000")]
+    [InlineData("--log-level debug", "--log-level", "'debug'", "it belongs to cluster mode")]
     public async Task An_invalid_option_must_be_one_line_naming_option_value_and_what_is_accepted_with_exit_code_2(
         string options, string option, string value, string accepted)
     {

@@ -12,6 +12,7 @@ public sealed class WorkerCommandSpec
     [InlineData(new[] { "--shared-memory-dir", "shm" }, "--shared-memory-dir", "an absolute path without '.', '..', repeated or trailing '/'")]
     [InlineData(new[] { "--shared-memory-dir", "/dev/shm/" }, "--shared-memory-dir", "an absolute path")]
     [InlineData(new[] { "--workers", "0" }, "--workers", "an integer from 1 to")]
+    [InlineData(new[] { "--log-level", "loud" }, "--log-level", "one of trace, debug, information, warning, error")]
     public async Task A_bad_option_value_must_be_one_line_with_exit_code_2(string[] args, string option, string accepted)
     {
         var worker = DptProcess.StartWorker(["--join", "127.0.0.1:1", .. args],
