@@ -84,8 +84,9 @@ public static class TraceFile
             var span = recorded[i];
             Complete(json, span, track.Role, pid, tid, origin);
             written++;
-            // A worker is idle from its last send of a step to the end of that step.
-            if (span.Kind == SpanKind.Send && lastSend[span.Step] == i && stepEnds.TryGetValue(span.Step, out long end) && end > span.End)
+            // A worker is idle from its last send of a step to the end of that step: an empty span when the two
+            // coincide to the tick (a worker in another process, placed by its own timings, can end its send there).
+            if (span.Kind == SpanKind.Send && lastSend[span.Step] == i && stepEnds.TryGetValue(span.Step, out long end) && end >= span.End)
             {
                 Complete(json, new TimelineSpan(SpanKind.Idle, span.Step, span.End, end, span.Count), track.Role, pid, tid, origin);
                 written++;

@@ -35,7 +35,7 @@ public static class ClusterCliOptions
 
     public static readonly Option<Microsoft.Extensions.Logging.LogLevel?> LogLevel = CliOptions.OptionalEnum<Microsoft.Extensions.Logging.LogLevel>("--log-level",
         "Cluster: the lowest level this node logs on standard error, for every component (debug shows each actor's and " +
-        "connection's story); not given: the cluster's and the transport's news at information, everything else at warning");
+        "connection's story) [default: information for the cluster's and the transport's news, warning for the rest]");
 
     public static IEnumerable<Option> All => [HeartbeatInterval, FailureThreshold, AcceptablePause, DownAfter, SharedMemory, SharedMemoryDir, LogLevel];
 
