@@ -96,7 +96,10 @@ public sealed class WorkerActor : ReceiveActor, IShardGradientSink, IWithTimers
         _startedWaitingAt = Stopwatch.GetTimestamp();
     }
 
-    private long WaitedVersion() => _waiting.Min(w => w.Work is ComputeShard c ? c.Version : ((EvaluateShard)w.Work).Version);
+    private long WaitedVersion() => _waiting.Min(w => VersionOf(w.Work));
+
+    /// <summary>The parameter version a ComputeShard or an EvaluateShard is for.</summary>
+    private static long VersionOf(object work) => work is ComputeShard c ? c.Version : ((EvaluateShard)work).Version;
 
     private sealed class PullAgainTick
     {
@@ -121,7 +124,7 @@ public sealed class WorkerActor : ReceiveActor, IShardGradientSink, IWithTimers
     /// <summary>Runs work whose parameter version is complete, keeps work for a later version, drops work for an older one.</summary>
     private void Run(object work, IActorRef sender, long receivedAt)
     {
-        long version = work is ComputeShard c ? c.Version : ((EvaluateShard)work).Version;
+        long version = VersionOf(work);
         if (version > _parameters.Version)
         {
             if (_waiting.Count == 0) _startedWaitingAt = receivedAt;

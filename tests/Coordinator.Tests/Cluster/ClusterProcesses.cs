@@ -84,12 +84,8 @@ internal sealed partial class ClusterProcesses : IDisposable
 
     /// <summary>Starts a dpt-worker that listens at a fixed port of 127.0.0.1, as a worker under systemd with a fixed
     /// --listen does: restarted there, it has the same address and a new incarnation.</summary>
-    public DptProcess StartWorkerAt(int port, params string[] options)
-    {
-        var worker = DptProcess.StartWorker(["--join", $"127.0.0.1:{Port}", "--listen", $"127.0.0.1:{port}", "--secret-file", SecretFile, .. options], environment: null);
-        _workers.Add(worker);
-        return worker;
-    }
+    public DptProcess StartWorkerAt(int port, params string[] options) =>
+        StartWorker(["--secret-file", SecretFile, .. options], environment: null, port);
 
     /// <summary>A TCP port of 127.0.0.1 that was free a moment ago.</summary>
     public static int FreePort()
@@ -101,10 +97,10 @@ internal sealed partial class ClusterProcesses : IDisposable
         return port;
     }
 
-    /// <summary>Starts a dpt-worker with exactly these options besides --join and --listen.</summary>
-    public DptProcess StartWorker(string[] options, IReadOnlyDictionary<string, string?>? environment)
+    /// <summary>Starts a dpt-worker with exactly these options besides --join and --listen (127.0.0.1, at <paramref name="port"/>; 0 picks one).</summary>
+    public DptProcess StartWorker(string[] options, IReadOnlyDictionary<string, string?>? environment, int port = 0)
     {
-        var worker = DptProcess.StartWorker(["--join", $"127.0.0.1:{Port}", "--listen", "127.0.0.1:0", .. options], environment);
+        var worker = DptProcess.StartWorker(["--join", $"127.0.0.1:{Port}", "--listen", $"127.0.0.1:{port}", .. options], environment);
         _workers.Add(worker);
         return worker;
     }
