@@ -218,7 +218,7 @@ internal static class TrainCommand
         string data = $"{s.Data.Train.Count:N0} training" + (s.Data.Validation is { } v ? $", {v.Count:N0} validation" : "")
                       + (s.Data.Test is { } t ? $", {t.Count:N0} test" : "") + " samples";
         string from = resumed is null ? "" : $"; resuming at epoch {resumed.Epoch + 1}, step {resumed.Step}";
-        return $"training {s.Model.Spec} on {o.Dataset} ({data}) with {(o.MinWorkers is { } min ? $"at least {min} workers ({o.Workers} local)" : $"{o.Workers} workers")}; {o.Optimizer}, "
+        return $"training {s.Model.Spec} on {o.Dataset} ({data}) with {(o.MinWorkers is { } min ? $"at least {min} workers ({o.Workers} local)" : $"{o.Workers} worker{(o.Workers == 1 ? "" : "s")}")}; {o.Optimizer}, "
                + $"{o.CreateSchedule(o.Epochs)}, batch {o.BatchSize}, {o.Epochs} epochs, seed {o.Seed}{from}; run folder {run.Path}";
     }
 

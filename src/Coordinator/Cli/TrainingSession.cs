@@ -43,6 +43,7 @@ internal static class TrainingSession
 
         EpochReport? last = null, best = null, firstAtTarget = null;
         bool stepped = false;
+        CheckpointReady? saved = null;
         await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
         {
             dashboard?.Observe(e);
@@ -65,6 +66,7 @@ internal static class TrainingSession
                 case CheckpointReady c:
                     new Checkpoint(setup.Options, c.Epoch, c.StepInEpoch, c.Step, c.ElapsedSeconds, c.Snapshot.Parameters, c.Snapshot.OptimizerState)
                         .Save(run.CheckpointPath);
+                    saved = c;
                     break;
                 // Before the first step the local workers are still registering, which takes milliseconds:
                 // only a wait after a worker was lost is news.
@@ -80,10 +82,22 @@ internal static class TrainingSession
                         last, best, targetAccuracy, firstAtTarget, interrupted ? ResumeCommand(run.Path) : null);
                 case TrainingFailed failed:
                     if (cluster is not null) await cluster.EndRunAsync($"training failed: {failed.Reason}");
-                    throw new InvalidOperationException(failed.Reason);
+                    throw new InvalidOperationException(failed.DivergedAtStep is null ? failed.Reason : Diverged(failed.Reason, setup.Options, run, saved));
             }
         }
         throw new InvalidOperationException("the coordinator stopped without reporting an end of training");
+    }
+
+    /// <summary>What a diverged run left, and what to change: resuming it would only diverge again, as its options come
+    /// from the checkpoint.</summary>
+    private static string Diverged(string reason, TrainingOptions options, RunFolder run, CheckpointReady? saved)
+    {
+        string kept = saved is not null ? $"{run.CheckpointPath} holds the last finite parameters, after {saved.Step} steps"
+            : File.Exists(run.CheckpointPath) ? $"{run.CheckpointPath} still holds the parameters this run was resumed from"
+            : "it diverged in its first epoch, before any checkpoint";
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        string clip = options.ClipNorm is { } c ? $"a smaller --clip-norm (it is {c.ToString(invariant)})" : "--clip-norm";
+        return $"{reason}. No model was written; {kept}. Train again with a smaller --lr (it is {options.LearningRate.ToString(invariant)}) or with {clip}";
     }
 
     /// <summary>dpt train --resume PATH, quoted for a shell where it needs to be.</summary>

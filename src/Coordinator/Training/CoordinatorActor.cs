@@ -2,6 +2,7 @@
 // each epoch it has the held-out sets scored, takes a checkpoint and reports to its listener. It hands
 // out ranges of positions, never samples. The bookkeeping lives in CoordinatorState.
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Dpt.Actors;
 using Dpt.Coordinator.Timeline;
 using Dpt.Model;
@@ -151,6 +152,11 @@ public sealed class CoordinatorActor : ReceiveActor
         _learningRate = applied.LearningRate;
         _steps.Add(new StepCompleted(applied.Step, _state.Epoch, _state.StepInEpoch - 1, _state.Plan.StepsPerEpoch,
             applied.Metrics, applied.LearningRate, Times(stepSeconds, applied), _state.Workers.Count, Stopwatch.GetTimestamp()) { Shards = applied.Shards });
+        if (!double.IsFinite(applied.Metrics.LossSum))
+        {
+            Diverge(applied.Step, $"the training loss of step {applied.Step} (epoch {_state.Epoch + 1}) is {NotFinite(applied.Metrics.LossSum)}");
+            return;
+        }
         if (Stopwatch.GetElapsedTime(_lastReport) >= ReportInterval) Report(null);
         if (!_state.EpochDone && _stopReason is null) StartStep();
         else if (_state.EpochDone) Evaluate(EvaluationSet.Test);
@@ -242,6 +248,14 @@ public sealed class CoordinatorActor : ReceiveActor
                 elapsed, _learningRate, _state.Workers.Count);
             Report(new EpochCompleted(report));
         }
+        // A step with a finite loss can still make the parameters infinite (an overflowing update); such a checkpoint
+        // would overwrite the last good one.
+        if (TensorPrimitives.IndexOfMaxMagnitude<float>(snapshot.Parameters) is int at and >= 0
+            && !float.IsFinite(snapshot.Parameters[at]))
+        {
+            Diverge(_state.Step - 1, $"the parameters after step {_state.Step - 1} (epoch {_state.Epoch + 1}) are not all finite numbers (parameter {at} is {NotFinite(snapshot.Parameters[at])})");
+            return;
+        }
         bool reachedTarget = _state.Plan.StopAtAccuracy is { } target && _test is { } test && test.Accuracy >= target;
         _state.NextEpoch();
         Report(new CheckpointReady(_state.Epoch, _state.StepInEpoch, _state.Step, elapsed, snapshot));
@@ -250,13 +264,24 @@ public sealed class CoordinatorActor : ReceiveActor
 
         if (_stopReason is not null) Finish(_stopReason, snapshot);
         else if (reachedTarget) Finish($"test accuracy reached {_state.Plan.StopAtAccuracy * 100:0.##}%", snapshot);
-        else if (_state.Finished) Finish(_state.Plan.MaxSteps is { } max && _state.Step >= max ? $"{max} steps done" : $"{_state.Plan.Epochs} epochs done", snapshot);
+        else if (_state.Finished) Finish(_state.Plan.MaxSteps is { } max && _state.Step >= max ? $"{max} steps done" : $"{_state.Plan.Epochs} epoch{(_state.Plan.Epochs == 1 ? "" : "s")} done", snapshot);
         else
         {
             Become(Training);
             StartStep();
         }
     }
+
+    /// <summary>Ends a run whose loss or parameters are no longer finite numbers: they never become finite again, so every
+    /// later step would be wasted, and its checkpoint would replace the last good one.</summary>
+    private void Diverge(long step, string problem)
+    {
+        Become(Finished);
+        Log.LogWarning("training diverged: {Problem}", problem);
+        Report(new TrainingFailed($"training diverged: {problem}", step));
+    }
+
+    private static string NotFinite(double value) => double.IsNaN(value) ? "NaN" : "infinite";
 
     private void Finish(string reason, Snapshot? final = null)
     {

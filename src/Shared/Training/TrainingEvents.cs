@@ -69,7 +69,9 @@ public static class TrainingEvents
     public sealed record TrainingFinished(int Epochs, long Steps, double ElapsedSeconds, string Reason, Snapshot Final);
 
     /// <summary>Sent by the coordinator to its listener when training cannot go on.</summary>
-    public sealed record TrainingFailed(string Reason);
+    /// <param name="DivergedAtStep">Set when training diverged: the step whose loss, or whose parameters, are not finite
+    /// numbers. No checkpoint of that step was reported, so the last one saved holds finite parameters.</param>
+    public sealed record TrainingFailed(string Reason, long? DivergedAtStep = null);
 
     /// <summary>Sent by the coordinator to its listener when a worker joins or is lost.</summary>
     public sealed record WorkersChanged(IReadOnlyList<string> Workers, string Change);

@@ -196,6 +196,24 @@ public sealed class TrainCommandSpec(TrainedRun run) : IClassFixture<TrainedRun>
     }
 
     [Fact]
+    public async Task A_diverging_run_must_stop_at_the_first_step_whose_loss_is_NaN_write_no_model_and_say_what_to_change()
+    {
+        using var output = new TempDirectory();
+
+        var result = await DptProcess.RunAsync("train", "--dataset", "blobs", "--samples", "2000", "--layers", "8", "--lr", "1e6",
+            "--workers", "1", "--epochs", "50", "--seed", "1", "--output", output.Path, "--name", "run", "--json");
+
+        // With --json the notices go to standard error too; the failure is its last line.
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal("dpt: training failed: training diverged: the training loss of step 15 (epoch 1) is NaN. No model was written; it diverged in its "
+                     + "first epoch, before any checkpoint. Train again with a smaller --lr (it is 1000000) or with --clip-norm", result.ErrorLines[^1]);
+        Assert.DoesNotContain("   at ", result.StandardError);
+        Assert.DoesNotContain(result.OutputLines, l => l.StartsWith('{')); // not one epoch finished
+        Assert.False(File.Exists(Path.Combine(output.File("run"), "model.dpt")));
+        Assert.False(File.Exists(Path.Combine(output.File("run"), "checkpoint.dpt")));
+    }
+
+    [Fact]
     public async Task A_name_in_use_must_be_refused_before_any_data_is_loaded()
     {
         using var output = new TempDirectory();

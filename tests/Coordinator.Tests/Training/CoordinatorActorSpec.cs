@@ -302,6 +302,46 @@ public class CoordinatorActorSpec : TestKit.TestKit
         Assert.Equal((0.5, 0.5), (report.TestLoss, report.TestAccuracy));
     }
 
+    [Theory]
+    [InlineData(double.NaN, "NaN")]
+    [InlineData(double.PositiveInfinity, "infinite")]
+    public void Coordinator_must_stop_a_run_whose_training_loss_is_not_a_finite_number(double loss, string shown)
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers();
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        ExpectBeginStep(coordinator, 1, new SampleRange(4, 4));
+        w1.ExpectMsg<ComputeShard>();
+        w2.ExpectMsg<ComputeShard>();
+
+        var diverged = Applied(1, new SampleRange(4, 4)) with { Metrics = new BatchMetrics(loss, 1, 4) };
+        foreach (var server in _servers) coordinator.Tell(diverged, server.Ref);
+        var failed = ExpectEvent<TrainingFailed>();
+        Assert.Equal($"training diverged: the training loss of step 1 (epoch 1) is {shown}", failed.Reason);
+        Assert.Equal(1L, failed.DivergedAtStep);
+        // Both steps were reported; no further step, evaluation or checkpoint.
+        Assert.Equal([0L, 1L], _reported.Select(s => s.Step));
+        ExpectNothingSent(_servers[0], _servers[1], w1, w2);
+        _listener.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Coordinator_must_report_no_checkpoint_of_parameters_that_are_not_all_finite_numbers()
+    {
+        var (coordinator, w1, w2) = StartTwoWorkers(Plan with { TrainCount = 4, TestCount = 0, ValidationCount = 0 });
+        ApplyStep(coordinator, 0, new SampleRange(0, 4));
+        var parameters = Numbers(0);
+        parameters[35] = float.PositiveInfinity; // in the second shard's range
+        Snapshot(coordinator, 1, parameters, Numbers(0));
+
+        // The epoch happened and is reported; its checkpoint would replace a good one, so there is none.
+        Assert.Equal(0, ExpectEvent<EpochCompleted>().Report.Epoch);
+        var failed = ExpectEvent<TrainingFailed>();
+        Assert.Equal("training diverged: the parameters after step 0 (epoch 1) are not all finite numbers (parameter 35 is infinite)", failed.Reason);
+        Assert.Equal(0L, failed.DivergedAtStep);
+        ExpectNothingSent(_servers[0], _servers[1], w1, w2);
+        _listener.ExpectNoMsg(TimeSpan.Zero);
+    }
+
     [Fact]
     public void Coordinator_must_finish_after_the_current_step_when_told_to_stop()
     {
@@ -336,7 +376,7 @@ public class CoordinatorActorSpec : TestKit.TestKit
         var checkpoint = ExpectEvent<CheckpointReady>();
         Assert.Equal((1, 0, 1L), (checkpoint.Epoch, checkpoint.StepInEpoch, checkpoint.Step));
         var finished = ExpectEvent<TrainingFinished>();
-        Assert.Equal((1, 1L, "1 epochs done"), (finished.Epochs, finished.Steps, finished.Reason));
+        Assert.Equal((1, 1L, "1 epoch done"), (finished.Epochs, finished.Steps, finished.Reason));
         ExpectNothingSent(w1, w2, _servers[0], _servers[1]);
     }
 
