@@ -84,8 +84,12 @@ public sealed class BenchSeries(int workers)
     /// Median over rounds of this count's throughput divided by <paramref name="baseline"/>'s in the same round: runs
     /// seconds apart see the same machine, so pairing them cancels most of its drift.
     /// </summary>
-    public double SpeedupOver(BenchSeries baseline) =>
-        LocalBenchmark.Median(_results.Select((r, i) => r.SamplesPerSecond / baseline._results[i].SamplesPerSecond));
+    public double SpeedupOver(BenchSeries baseline) => LocalBenchmark.Median(RoundSpeedupsOver(baseline));
+
+    /// <summary>Each round's throughput divided by <paramref name="baseline"/>'s in the same round, in round order: how
+    /// far the pairs spread says how far one median can be trusted on a machine whose speed drifts.</summary>
+    public IReadOnlyList<double> RoundSpeedupsOver(BenchSeries baseline) =>
+        _results.Select((r, i) => r.SamplesPerSecond / baseline._results[i].SamplesPerSecond).ToList();
 }
 
 public static class LocalBenchmark

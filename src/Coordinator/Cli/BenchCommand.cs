@@ -105,6 +105,8 @@ internal static class BenchCommand
                     ["steps"] = s.Results.Sum(x => x.Steps),
                     ["rounds"] = s.Results.Count,
                     ["speedup"] = Math.Round(s.SpeedupOver(first), 3),
+                    ["round_samples_per_s"] = s.Results.Select(x => Math.Round(x.SamplesPerSecond)).ToArray(),
+                    ["round_speedups"] = s.RoundSpeedupsOver(first).Select(x => Math.Round(x, 3)).ToArray(),
                     ["compute_ceiling_samples_per_s"] = Math.Round(s.ComputeCeiling),
                     ["efficiency"] = Math.Round(s.Efficiency, 3),
                     ["concurrent_compute_ceiling_samples_per_s"] = Math.Round(s.ConcurrentComputeCeiling),
@@ -144,7 +146,10 @@ internal static class BenchCommand
         void Row(string name, Func<BenchSeries, string> value) =>
             table.AddRow([Markup.Escape(name), .. series.Select(s => Markup.Escape(value(s)))]);
         Row("samples/s", s => $"{s.SamplesPerSecond:N0}");
-        if (series.Count > 1) Row($"speedup over {first.Workers} (paired by round)", s => $"{s.SpeedupOver(first):F2}x");
+        if (series.Count > 1)
+            Row($"speedup over {first.Workers} (paired by round)", s => s.RoundSpeedupsOver(first) is { Count: > 1 } pairs
+                ? $"{s.SpeedupOver(first):F2}x ({pairs.Min():F2}-{pairs.Max():F2})"
+                : $"{s.SpeedupOver(first):F2}x");
         Row("GFLOP/s", s => $"{s.SamplesPerSecond * s.Results[0].Gflops / s.Results[0].SamplesPerSecond:F1}");
         Row("one-thread compute ceiling", s => $"{s.ComputeCeiling:N0}");
         Row("efficiency vs ceiling", s => $"{s.Efficiency * 100:F0}%");

@@ -54,6 +54,13 @@ public sealed class BenchCommandSpec
         var one = objects[0].GetProperty("window_samples_per_s").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         var two = objects[1].GetProperty("window_samples_per_s").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         Assert.InRange(speedup, two.Min() / one.Max() - 0.001, two.Max() / one.Min() + 0.001);
+        // Each round's pair is there too, and the speedup is their median (of two: the mean).
+        var rounds = objects.Select(o => o.GetProperty("round_samples_per_s").EnumerateArray().Select(x => x.GetDouble()).ToArray()).ToList();
+        var pairs = objects[1].GetProperty("round_speedups").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.Equal([1.0, 1.0], objects[0].GetProperty("round_speedups").EnumerateArray().Select(x => x.GetDouble()));
+        Assert.Equal(2, pairs.Length);
+        for (int r = 0; r < 2; r++) Assert.Equal(rounds[1][r] / rounds[0][r], pairs[r], 0.002);
+        Assert.Equal((pairs[0] + pairs[1]) / 2, speedup, 0.002);
     }
 
     [Fact]
