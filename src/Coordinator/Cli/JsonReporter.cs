@@ -41,7 +41,7 @@ internal sealed class JsonReporter : IProgressReporter
     public void Waiting(WaitingForWorkers waiting) => Console.Error.WriteLine(waiting.ToString());
 
     public void Finished(TrainingSummary s) =>
-        Console.Error.WriteLine($"finished: {s.Reason}; {s.Epochs} epochs, {s.Steps} steps in {s.ElapsedSeconds:F1} s; run folder {s.RunPath}"
+        Console.Error.WriteLine($"finished: {s.Reason}; {s.Epochs} epoch{(s.Epochs == 1 ? "" : "s")}, {s.Steps} step{(s.Steps == 1 ? "" : "s")} in {s.ElapsedSeconds:F1} s; run folder {s.RunPath}"
                                 + (s.ResumeCommand is { } resume ? $"; continue with: {resume}" : ""));
 
     public void Dispose() { }

@@ -102,7 +102,8 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a multi-layer perceptron: in local mode a coordinator, a parameter server and N worker actors in this process; "
                                            + "with --listen (cluster mode) the coordinator and parameter server here, and workers that join with dpt-worker --join. "
-                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {CliProgram.Interrupted}).");
+                                           + $"Ctrl-C stops after the current step and writes a checkpoint to resume from (exit code {CliProgram.Interrupted}). "
+                                           + $"A run whose loss or parameters stop being finite numbers (diverged) stops at once, keeping its last finite checkpoint (exit code {CliProgram.Failed}).");
         foreach (var option in new Option[]
                  {
                      Dataset, Data, TestData, LabelColumn, Samples, Scaling, ValidationSplit, Layers, ActivationOption, LeakySlope, Loss, Init,

@@ -87,7 +87,7 @@ internal sealed class DashboardState
                 Change(() => (_status, _detail) = (Waiting, waiting.ToString()));
                 break;
             case TrainingFinished finished:
-                Change(() => End(Finished, $"{finished.Reason}; {finished.Epochs} epochs, {finished.Steps} steps"));
+                Change(() => End(Finished, $"{finished.Reason}; {Count(finished.Epochs, "epoch")}, {Count(finished.Steps, "step")}"));
                 break;
             case TrainingFailed failed:
                 Change(() => End(Failed, failed.Reason));
@@ -187,6 +187,8 @@ internal sealed class DashboardState
         }
         changed.TrySetResult(); // waiters continue elsewhere (RunContinuationsAsynchronously), never on the caller's thread
     }
+
+    private static string Count(long n, string unit) => $"{n} {unit}{(n == 1 ? "" : "s")}";
 
     private static TaskCompletionSource NewChange() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -38,10 +38,10 @@ public sealed class DashboardStateSpec
         Assert.Equal(1, training.ElapsedS, 6);
 
         _now += Ticks(2);
-        state.Apply(new TrainingFinished(1, 2, 3, "1 epochs done", new Dpt.Training.ParameterServerProtocol.Snapshot(0, 0, [], [])));
+        state.Apply(new TrainingFinished(1, 2, 3, "1 epoch done", new Dpt.Training.ParameterServerProtocol.Snapshot(0, 0, [], [])));
         _now += Ticks(5);
         var finished = state.Run();
-        Assert.Equal((DashboardState.Finished, "1 epochs done; 1 epochs, 2 steps"), (finished.Status, finished.Detail));
+        Assert.Equal((DashboardState.Finished, "1 epoch done; 1 epoch, 2 steps"), (finished.Status, finished.Detail));
         Assert.Equal(3, finished.ElapsedS, 6);
 
         state.Abandon("the run stopped before it finished"); // the command line disposing: the end stands
