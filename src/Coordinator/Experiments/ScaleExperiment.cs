@@ -150,7 +150,9 @@ public static class ScaleExperiment
                 if (target is { } t && acc >= t) toTarget ??= report.ElapsedSeconds;
             }
             else if (e is TrainingFinished) break;
-            else if (e is TrainingFailed f) throw new InvalidOperationException(f.Reason);
+            else if (e is TrainingFailed f)
+                throw new InvalidOperationException($"{workers} worker{(workers == 1 ? "" : "s")}: {f.Reason}"
+                                                    + (f.DivergedAtStep is null ? "" : $"; give a smaller --lr (it is {setup.Options.LearningRate.ToString(CultureInfo.InvariantCulture)})"));
             else other?.Invoke(e);
         }
         if (cancellation.IsCancellationRequested) throw new OperationCanceledException($"experiment interrupted at {workers} workers, step {steps.Count}");

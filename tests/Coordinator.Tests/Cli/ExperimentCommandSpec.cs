@@ -36,6 +36,20 @@ public sealed class ExperimentCommandSpec
     }
 
     [Fact]
+    public async Task Scale_must_stop_at_a_diverging_configuration_naming_it_and_write_no_report()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await DptProcess.RunAsync("experiment", "scale", "--workers", "1,2", "--epochs", "2", "--dataset", "blobs", "--samples", "2000",
+            "--layers", "8", "--lr", "1e6", "--output", dir.File("scale"));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal("dpt: training failed: 1 worker: training diverged: the training loss of step 15 (epoch 1) is NaN; give a smaller --lr (it is 1000000)",
+            result.ErrorLines[^1]);
+        Assert.False(File.Exists(dir.File("scale/report.html")));
+    }
+
+    [Fact]
     public async Task Simulate_must_model_three_designs_at_every_worker_count_and_calibrate_from_a_scale_report()
     {
         using var dir = new TempDirectory();
