@@ -147,7 +147,7 @@ internal static class BenchCommand
             table.AddRow([Markup.Escape(name), .. series.Select(s => Markup.Escape(value(s)))]);
         Row("samples/s", s => $"{s.SamplesPerSecond:N0}");
         if (series.Count > 1)
-            Row($"speedup over {first.Workers} (paired by round)", s => s.RoundSpeedupsOver(first) is { Count: > 1 } pairs
+            Row($"speedup over {first.Workers} (paired by round)", s => s != first && s.RoundSpeedupsOver(first) is { Count: > 1 } pairs
                 ? $"{s.SpeedupOver(first):F2}x ({pairs.Min():F2}-{pairs.Max():F2})"
                 : $"{s.SpeedupOver(first):F2}x");
         Row("GFLOP/s", s => $"{s.SamplesPerSecond * s.Results[0].Gflops / s.Results[0].SamplesPerSecond:F1}");
