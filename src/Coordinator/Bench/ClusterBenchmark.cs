@@ -26,7 +26,7 @@ public static class ClusterBenchmark
         var setup = TrainingSetup.Create(options, data, maxSteps: total, evaluate: false);
         var cpu = new CpuWindow(b.WarmupSteps, total);
         var steps = await LocalCluster.RunAsync(setup, b.Workers, new HostPort("127.0.0.1", 0), TimeSpan.Zero,
-            (_, join, secret) => new WorkerLaunch(join, "127.0.0.1:0", secret, SharedMemoryBytes: b.SharedMemoryBytes),
+            (k, join, secret) => new WorkerLaunch(join, "127.0.0.1:0", secret, SharedMemoryBytes: b.SharedMemoryBytes, Cpus: b.PinWorkers ? WorkerLaunch.OwnCpu(k, b.Workers) : null),
             (events, check, workers) => LocalBenchmark.CollectStepsAsync(events, total, progress, e =>
             {
                 check(e);

@@ -17,7 +17,8 @@ namespace Dpt.Coordinator.Bench;
 /// <param name="Cluster">Run the workers as dpt-worker processes joined over loopback (<see cref="ClusterBenchmark"/>)
 /// instead of as actors in this process.</param>
 public sealed record BenchOptions(int Workers, int Batch = 128, int WarmupSteps = 100, int StepsPerWindow = 200, int Windows = 5,
-    ulong Seed = 1, int Samples = 60_000, bool Cluster = false, int? ParameterServerShards = null, long? SharedMemoryBytes = null);
+    ulong Seed = 1, int Samples = 60_000, bool Cluster = false, int? ParameterServerShards = null, long? SharedMemoryBytes = null,
+    bool PinWorkers = false);
 
 /// <summary>Medians over the measured steps; times in seconds.</summary>
 public sealed record BenchResult(string Workload, int Workers, int Batch, double SamplesPerSecond, double Gflops, double Seconds,

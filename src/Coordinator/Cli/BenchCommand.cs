@@ -5,6 +5,7 @@ using Dpt.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using Dpt.Coordinator.Bench;
+using Dpt.Coordinator.Cluster;
 using Dpt.Coordinator.Timeline;
 using Dpt.Training;
 using Spectre.Console;
@@ -38,6 +39,8 @@ internal static class BenchCommand
     private static readonly Option<int?> SharedMemory = CliOptions.OptionalInt("--shared-memory-mib",
         "With --cluster: MiB of the shared-memory ring through which each process sends tensors to another (0: loopback TCP only) [default: 8, as dpt-worker]",
         "an integer from 0 to 1024");
+    private static readonly Option<bool> PinWorkers = CliOptions.Flag("--pin-workers",
+        "With --cluster: start each worker process on a CPU of its own (dpt-worker --cpus), while there are as many CPUs as workers");
     private static readonly TimelineCliOptions Timeline = new("the first --timeline-steps measured steps (after --warmup) of every run, each run as processes of its own");
 
     /// <summary>The bench's worker processes share this machine's cores with the coordinator, so it gets a shard per core
@@ -51,7 +54,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench",
             "Measure training throughput on the reference workload (MLP 784-256-128-10, ReLU, softmax cross-entropy, momentum 0.9, lr 0.05) with synthetic data of Fashion-MNIST's shapes.");
-        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, PsShards, SharedMemory, Json }.Concat(Timeline.All)) command.Options.Add(option);
+        foreach (var option in new Option[] { Workers, Batch, Warmup, Steps, Windows, Rounds, Seed, Cluster, PsShards, SharedMemory, PinWorkers, Json }.Concat(Timeline.All)) command.Options.Add(option);
         command.SetAction((r, cancellation) => CliProgram.Run(() => RunAsync(r, cancellation)));
         return command;
     }
@@ -63,7 +66,8 @@ internal static class BenchCommand
             throw new InvalidOptionException("--workers", string.Join(",", workers), $"expected comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
         var b = new BenchOptions(workers.Max(), r.GetValue(Batch), r.GetValue(Warmup) ?? (r.GetValue(Cluster) ? ClusterWarmup : LocalWarmup), r.GetValue(Steps), r.GetValue(Windows), r.GetValue(Seed),
             Cluster: r.GetValue(Cluster), ParameterServerShards: r.GetValue(PsShards) ?? (r.GetValue(Cluster) ? CoLocatedShards(workers.Max()) : null),
-            SharedMemoryBytes: SharedMemoryBytes(r));
+            SharedMemoryBytes: SharedMemoryBytes(r), PinWorkers: r.GetValue(PinWorkers));
+        if (b.PinWorkers && !b.Cluster) throw new InvalidOptionException("--pin-workers", "", "it needs --cluster: local workers are threads of this process");
         int rounds = r.GetValue(Rounds);
         if (b.Batch < b.Workers || b.Batch > TrainingOptionsValidator.MaxBatch)
             throw new InvalidOptionException("--batch", b.Batch.ToString(), $"expected an integer from the largest --workers ({b.Workers}) to {TrainingOptionsValidator.MaxBatch}");
@@ -125,6 +129,7 @@ internal static class BenchCommand
                 if (b.Cluster)
                 {
                     fields["ps_shards"] = b.ParameterServerShards!.Value;
+                    fields["pinned_workers"] = b.PinWorkers && WorkerLaunch.OwnCpu(1, s.Workers) is not null;
                     // Where a process could not be read (gone, not Linux for the split), the field is left out.
                     void Cpu(string name, Func<BenchResult, double?> measure, double scale)
                     {

@@ -14,8 +14,20 @@ namespace Dpt.Coordinator.Cluster;
 /// <param name="SendDelay">Latency emulation (experiments only): how long the worker holds each message it sends.</param>
 /// <param name="Prefix">A command that runs the worker, e.g. ip netns exec NAME; empty to start it directly.</param>
 /// <param name="SharedMemoryBytes">The worker's --shared-memory-mib in bytes; null for its default.</param>
+/// <param name="Cpus">The worker's --cpus; null to let it run on any CPU.</param>
 public sealed record WorkerLaunch(string Join, string Listen, string Secret, TimeSpan SendDelay = default, IReadOnlyList<string>? Prefix = null,
-    long? SharedMemoryBytes = null);
+    long? SharedMemoryBytes = null, string? Cpus = null)
+{
+    /// <summary>The --cpus of worker <paramref name="k"/> (from 1) of <paramref name="workers"/> started on this machine: a
+    /// CPU of its own while there are enough (see <see cref="CpuAffinity"/>), any CPU when there are more workers than
+    /// CPUs or off Linux.</summary>
+    public static string? OwnCpu(int k, int workers)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var allowed = CpuAffinity.Allowed();
+        return workers <= allowed.Count ? allowed[(k - 1) % allowed.Count].ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+}
 
 public sealed class WorkerProcess
 {
@@ -39,6 +51,11 @@ public sealed class WorkerProcess
         {
             start.ArgumentList.Add("--send-delay-us");
             start.ArgumentList.Add(((long)Math.Round(launch.SendDelay.TotalMicroseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (launch.Cpus is { } cpus)
+        {
+            start.ArgumentList.Add("--cpus");
+            start.ArgumentList.Add(cpus);
         }
         if (launch.SharedMemoryBytes is { } shared)
         {

@@ -37,6 +37,9 @@ internal static class WorkerCommand
         "Microseconds a worker's thread spins for the next parameters after sending its gradients, before it sleeps (it offers its core " +
         "to other threads every 10 µs meanwhile); 0 sleeps at once, which saves CPU time on a shared machine but wakes slower",
         "an integer from 0 to 10000");
+    private static readonly Option<string?> Cpus = CliOptions.OptionalString("--cpus",
+        "Run this node only on these CPUs, e.g. 1 or 0-3,6 (Linux, as taskset -a): with several workers on one machine, one core each "
+        + "keeps a worker's parameters in its own core's cache; dpt bench --cluster gives each of its workers a core this way [default: any CPU]");
     // Hidden from --help: latency emulation for dpt experiment scale --link and the specs, not for a real cluster.
     private static readonly Option<int> SendDelay = CliOptions.Hidden(CliOptions.Int("--send-delay-us", 0,
         "Experiments only: hold every message this node sends for this many microseconds before it goes out (one-way latency)",
@@ -47,7 +50,7 @@ internal static class WorkerCommand
         var root = new RootCommand("dpt-worker: a worker node of a dpt cluster. It joins the coordinator started with 'dpt train --listen', receives "
                                    + "the run's model and (unless --data-dir is given) its data, and computes gradients until the run ends. "
                                    + "Ctrl-C or SIGTERM leaves the cluster gracefully (the coordinator hands this node's work to the others).");
-        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout, IdleSpin, SendDelay }
+        foreach (var option in new Option[] { Join, Listen, PublicHost, SecretFile, TlsCert, TlsKey, DataDir, CacheDir, Workers, NoRejoin, ConnectTimeout, IdleSpin, Cpus, SendDelay }
                      .Concat(ClusterCliOptions.All))
             root.Options.Add(option);
         root.SetAction((result, cancellation) => CliProgram.Run(() => RunAsync(result, cancellation)));
@@ -57,6 +60,7 @@ internal static class WorkerCommand
     private static async Task<int> RunAsync(ParseResult r, CancellationToken cancellation)
     {
         var options = Bind(r);
+        if (r.GetValue(Cpus) is { } cpus) Pin(cpus);
         WorkerNode.Outcome outcome;
         string reason;
         try
@@ -79,6 +83,22 @@ internal static class WorkerCommand
             default:
                 Console.Error.WriteLine($"dpt-worker: {Describe(outcome)}: {reason}");
                 return CliProgram.Failed;
+        }
+    }
+
+    /// <summary>Pins this process to the CPUs of --cpus before the node starts its threads.</summary>
+    private static void Pin(string text)
+    {
+        if (!CpuAffinity.TryParse(text, out var cpus, out string error))
+            throw new InvalidOptionException("--cpus", text, $"expected CPU numbers and ranges such as 1 or 0-3,6 ({error})");
+        if (!OperatingSystem.IsLinux()) throw new InvalidOptionException("--cpus", text, "pinning to CPUs needs Linux");
+        try
+        {
+            CpuAffinity.PinProcess(cpus);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOptionException("--cpus", text, e.Message);
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class BenchClusterSpec
     {
         // Enough steps for the coordinator's step reports (every 100 ms) to come in more than one batch: the CPU is read
         // at the first report after the warm-up and at the last.
-        using var dpt = DptProcess.Start(["bench", "--cluster", "--workers", "1", "--warmup", "5", "--steps", "150", "--windows", "2", "--json"]);
+        using var dpt = DptProcess.Start(["bench", "--cluster", "--workers", "1", "--warmup", "5", "--steps", "150", "--windows", "2", "--pin-workers", "--json"]);
         var workers = await WorkerProcessesOf(dpt.Id, expected: 1, TimeSpan.FromSeconds(30));
         var result = await dpt.WaitForExitAsync(DptProcess.DefaultTimeout);
 
@@ -37,6 +37,7 @@ public sealed class BenchClusterSpec
         Assert.Equal(2, json.GetProperty("window_samples_per_s").GetArrayLength());
         // A shard per core the one worker process leaves free, from 1 to 4.
         Assert.Equal(Math.Clamp(Environment.ProcessorCount - 1, 1, 4), json.GetProperty("ps_shards").GetInt32());
+        Assert.Equal(OperatingSystem.IsLinux(), json.GetProperty("pinned_workers").GetBoolean()); // --pin-workers: one worker, a CPU of its own
         double worker = json.GetProperty("worker_cpu_ms_per_step").GetDouble();
         Assert.True(json.GetProperty("coordinator_cpu_ms_per_step").GetDouble() > 0, result.ToString());
         Assert.True(worker > 0, result.ToString());

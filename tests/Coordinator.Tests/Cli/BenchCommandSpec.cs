@@ -99,6 +99,7 @@ public sealed class BenchCommandSpec
     [InlineData("--seed -5", "--seed", "'-5'", "a non-negative integer")]
     [InlineData("--nonsense", "'--nonsense'", "is not an option", "dpt bench --help")]
     [InlineData("--steps", "--steps", "value is missing", "an integer >= 1")]
+    [InlineData("--pin-workers", "--pin-workers", "''", "it needs --cluster")]
     public async Task An_invalid_option_must_be_one_line_naming_option_value_and_what_is_accepted_with_exit_code_2(
         string options, string option, string value, string accepted)
     {
