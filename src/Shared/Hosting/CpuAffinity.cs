@@ -4,6 +4,7 @@
 // by line. A core of its own for each of two workers was faster in nine of twelve alternations of `dpt bench --cluster
 // --workers 2 --batch 512` (medians 81,471 against 69,218 samples/s with taskset), by an amount the VM's drift blurs
 // (docs/measurements.md); so it is a choice (dpt-worker --cpus, dpt bench --pin-workers), not the default.
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Dpt.Hosting;
@@ -16,18 +17,19 @@ public static partial class CpuAffinity
         var set = new SortedSet<int>();
         cpus = [];
         error = "";
-        foreach (string part in text.Split(','))
+        foreach (string raw in text.Split(','))
         {
-            string[] bounds = part.Trim().Split('-');
-            if (bounds.Length is < 1 or > 2 || !bounds.All(b => int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            string part = raw.Trim();
+            var bounds = part.Split('-').Select(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1).ToArray();
+            if (bounds.Length > 2 || bounds.Contains(-1))
             {
-                error = $"'{part.Trim()}' is not a CPU number or a range of them";
+                error = $"'{part}' is not a CPU number or a range of them";
                 return false;
             }
-            int first = int.Parse(bounds[0], System.Globalization.CultureInfo.InvariantCulture), last = int.Parse(bounds[^1], System.Globalization.CultureInfo.InvariantCulture);
+            int first = bounds[0], last = bounds[^1];
             if (first > last || last >= MaxCpus)
             {
-                error = first > last ? $"the range {part.Trim()} runs backwards" : $"CPU {last} is beyond {MaxCpus - 1}";
+                error = first > last ? $"the range {part} runs backwards" : $"CPU {last} is beyond {MaxCpus - 1}";
                 return false;
             }
             for (int cpu = first; cpu <= last; cpu++) set.Add(cpu);
