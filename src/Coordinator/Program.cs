@@ -1,20 +1,11 @@
 // dpt: the distributed data-parallel trainer's command line. Parse; report a command line that does not
 // parse in one line (exit code 2); otherwise run the command, which reports its own failures in one line.
 using Dpt.CommandLine;
-using System.CommandLine;
 using Dpt.Coordinator.Cli;
 
 Dpt.Remoting.SocketCompletions.PreferInline(); // before the first socket
 
-var root = new RootCommand("dpt: data-parallel training of multi-layer perceptrons on actors (local mode; cluster mode with dpt-worker).")
-{
-    TrainCommand.Create(),
-    BenchCommand.Create(),
-    EvaluateCommand.Create(),
-    ExperimentCommand.Create(),
-};
-CliHelp.Install(root);
-
+var root = DptCommand.Create();
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
