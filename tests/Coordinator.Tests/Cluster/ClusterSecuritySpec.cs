@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using Dpt.Actors;
 using Dpt.Coordinator.Tests.Cli;
+using Dpt.TestKit;
 using Xunit.Abstractions;
 
 namespace Dpt.Coordinator.Tests.Cluster;
@@ -43,7 +44,7 @@ public sealed class ClusterSecuritySpec(ITestOutputHelper output)
         await cluster.Coordinator.WaitForLineAsync(l => l.StartsWith("{\"epoch\":1,", StringComparison.Ordinal), ClusterProcesses.Timeout);
 
         // Garbage instead of a handshake: a frame of an unknown kind.
-        await using (var peer = await RawPeer.ConnectAsync(cluster.Port))
+        await using (var peer = await RawPeer.ConnectAsync("127.0.0.1", cluster.Port))
         {
             await peer.SendAsync([.. RawPeer.Prefix(5, 42), 1, 2, 3, 4]);
             await ClosedWithReasonAsync(cluster, peer, peer.LocalEndpoint, "malformed frame: unknown kind 42");
@@ -59,8 +60,8 @@ public sealed class ClusterSecuritySpec(ITestOutputHelper output)
         {
             var bad = badFrames[i];
             var address = Address.Remote("raw", "127.0.0.1", 1 + i);
-            await using var peer = await RawPeer.ConnectAsync(cluster.Port);
-            await peer.HandshakeAsync(address, ClusterProcesses.Secret);
+            await using var peer = await RawPeer.ConnectAsync("127.0.0.1", cluster.Port);
+            await peer.HandshakeAsync(System.Text.Encoding.UTF8.GetBytes(ClusterProcesses.Secret), address);
             await peer.SendAsync(bad.Bytes);
             if (bad.Close) peer.ShutdownSend();
             await ClosedWithReasonAsync(cluster, peer, address.ToString(), bad.Reason);

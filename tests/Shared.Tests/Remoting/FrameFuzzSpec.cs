@@ -238,7 +238,7 @@ public sealed class FrameFuzzSpec(ITestOutputHelper output)
             var random = new Random(seed);
             bool beforeHandshake = seed % 2 == 0;
             await using var raw = await RawPeer.ConnectAsync(node.Address);
-            if (!beforeHandshake) await raw.HandshakeAsync();
+            if (!beforeHandshake) await raw.HandshakeAsync(Node.Secret);
             try
             {
                 await raw.SendAsync(Mutate(beforeHandshake ? hello : valid, random));

@@ -268,7 +268,7 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         var refused = Probe(_a);
         _a.System.EventStream.Subscribe(refused.Ref, typeof(RemotingEvents.ConnectionRefused));
         await using var peer = await RawPeer.ConnectAsync(_a.Address);
-        await Assert.ThrowsAnyAsync<Exception>(() => peer.HandshakeAsync(protocolVersion: 2));
+        await Assert.ThrowsAnyAsync<Exception>(() => peer.HandshakeAsync(Node.Secret, protocolVersion: 2));
         var evt = refused.ExpectMsg<RemotingEvents.ConnectionRefused>(TimeSpan.FromSeconds(5));
         Assert.Equal("protocol version 2, this node speaks 1", evt.Reason);
         Assert.True(_a.Log.Contains("[Warning]", "Refused", "protocol version 2, this node speaks 1"), _a.Log.Dump());
@@ -290,7 +290,7 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         var probe = Probe(_a);
         Associate(_a, _b, probe);
         await using var peer = await RawPeer.ConnectAsync(_a.Address);
-        await peer.HandshakeAsync();
+        await peer.HandshakeAsync(Node.Secret);
         switch (kind)
         {
             case "oversized":
@@ -368,7 +368,7 @@ public sealed class RemoteTransportSpec(ITestOutputHelper output) : IAsyncLifeti
         var sender = await Node.StartAsync("sender", output, new RemoteSettings { Secret = Node.Secret, SendQueueLimitBytes = limit });
         _extra.Add(sender);
         await using var stalled = await RawPeer.ConnectAsync(sender.Address, receiveBufferBytes: 64 << 10);
-        await stalled.HandshakeAsync();
+        await stalled.HandshakeAsync(Node.Secret);
         // The peer now never reads. Its association exists (inbound), so sends to it take that connection.
         var deadLetters = Probe(sender);
         sender.System.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));

@@ -217,7 +217,7 @@ public sealed class SharedMemorySpec(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(values, EchoTensor(other, node, new Tensor("before", values), "echo").Values);
 
         await using var peer = await RawPeer.ConnectAsync(node.Address);
-        await peer.HandshakeAsync(sharedMemoryBytes: kind == "no ring" ? 0 : 64 << 10);
+        await peer.HandshakeAsync(Node.Secret, sharedMemoryBytes: kind == "no ring" ? 0 : 64 << 10);
         Assert.Equal(kind != "no ring", peer.Connection.OutboundRing is not null); // the node mapped the raw peer's ring
         byte[] announce = Announce(new Envelope { Recipient = node.Address + "/user/echo", SerializerId = 101, HeaderLength = 8, Lane = 1 });
         byte[] frame = kind switch
