@@ -18,6 +18,9 @@ public sealed class SeedClusterDaemon : ClusterDaemonBase
     private readonly Dictionary<UniqueAddress, PhiAccrualFailureDetector> _detectors = [];
     private readonly Dictionary<UniqueAddress, long> _unreachableSince = [];
     private readonly Dictionary<UniqueAddress, string> _removed = [];
+    // Nodes already told, in the log, that they are not members: a node resumed after SIGSTOP sends every heartbeat
+    // it queued while stopped, and each gets the same answer, which the log says once.
+    private readonly HashSet<UniqueAddress> _toldNotAMember = [];
     private long _sequence;
 
     /// <summary>Creates the leader's daemon; <paramref name="self"/> is listed Up at once.</summary>
@@ -187,7 +190,8 @@ public sealed class SeedClusterDaemon : ClusterDaemonBase
     {
         if (Membership.Contains(node)) return false;
         string reason = _removed.TryGetValue(node, out var why) ? why : "not a member of this cluster";
-        Log.LogInformation("{Node} is not a member ({Reason}); telling it it is removed", node, reason);
+        if (_toldNotAMember.Add(node)) Log.LogInformation("{Node} is not a member ({Reason}); telling it it is removed", node, reason);
+        else Log.LogDebug("{Node} is not a member ({Reason}); telling it it is removed again", node, reason);
         Sender.Tell(new Removed(node, reason), Self);
         return true;
     }

@@ -217,6 +217,21 @@ public class SeedClusterDaemonSpec(ITestOutputHelper output) : TestKit.TestKit(o
     }
 
     [Fact]
+    public void A_non_member_must_be_told_it_is_removed_every_time_and_the_log_must_say_so_once()
+    {
+        // A node resumed after SIGSTOP sends every heartbeat it queued while stopped.
+        var log = new Dpt.Shared.Tests.Actors.CollectingOutput();
+        using var system = ActorSystem.Create("logged", new ActorSystemSettings { LoggerFactory = new TestOutputLoggerFactory(log) });
+        var cluster = Dpt.Cluster.Cluster.StartSeed(system, Peer.FastOptions, null, new HashSet<string> { "coordinator" }, null);
+        var probe = CreateTestProbe();
+        var stranger = system.ActorOf(Props.Create(() => new Peer(Peer.Node(9), probe.Ref, true)));
+        for (long sequence = 1; sequence <= 5; sequence++)
+            stranger.Tell(new Peer.Send(cluster.Daemon, new HeartbeatResponse(Peer.Node(9), sequence)));
+        for (int i = 0; i < 5; i++) Assert.Equal("not a member of this cluster", probe.FishForMessage<Removed>(_ => true, Generous).Reason);
+        Assert.Single(log.Lines, l => l.Contains("is not a member", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_leader_must_heartbeat_its_members_and_answer_theirs()
     {
         var cluster = StartSeed();
