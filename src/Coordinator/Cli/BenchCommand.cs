@@ -21,11 +21,12 @@ internal static class BenchCommand
         $"comma-separated worker counts, each {TrainingOptionsValidator.Accepted.Workers}");
     private static readonly Option<int> Batch = CliOptions.Int("--batch", 128, $"Global mini-batch per step, from the largest worker count to {TrainingOptionsValidator.MaxBatch}",
         $"an integer from the largest --workers to {TrainingOptionsValidator.MaxBatch}");
-    // Fresh worker processes keep their tiered compiler busy for about 4 s of training (up to 40% of a core each),
-    // which at two processes took the first 200-step window to about half the later ones.
+    // Fresh worker processes start slow: with tiering, their compiler was busy for about 4 s (the first 200-step
+    // window at about half the later ones); with tiering off, after 100 warm-up steps, the first window still ran
+    // 8-15% below the later ones at two processes (JIT at first calls, the rings' first pages, throughput estimates).
     private const int LocalWarmup = 100, ClusterWarmup = 800;
     private static readonly Option<int?> Warmup = CliOptions.OptionalInt("--warmup",
-        $"Steps run before measuring (JIT, caches, throughput estimates) [default: {LocalWarmup}; with --cluster {ClusterWarmup}, as new worker processes compile for seconds]", AtLeastOne);
+        $"Steps run before measuring (JIT, caches, throughput estimates) [default: {LocalWarmup}; with --cluster {ClusterWarmup}, as new worker processes take seconds to settle]", AtLeastOne);
     private static readonly Option<int> Steps = CliOptions.Int("--steps", 200, "Steps per measurement window", AtLeastOne);
     private static readonly Option<int> Windows = CliOptions.Int("--windows", 5, "Measurement windows per run; the median window over all rounds is reported", AtLeastOne);
     private static readonly Option<int> Rounds = CliOptions.Int("--rounds", 1,
